@@ -1,0 +1,167 @@
+/**
+ * The typed configuration of zcc-sync: one YAML file, validated by these zod schemas.
+ * Every section has embedded defaults that match `zcc-sync dev up` (the demo stack), so a
+ * missing file or section is only an error where no safe default exists.
+ */
+import { z } from 'zod';
+
+const url = (protocols: string[]) =>
+  z.string().refine((v) => {
+    try {
+      return protocols.includes(new URL(v).protocol.replace(/:$/, ''));
+    } catch {
+      return false;
+    }
+  }, { message: `expected a URL with scheme ${protocols.join(' or ')}` });
+
+export const PACKAGES = ['essentials', 'premium', 'elite'] as const;
+export type PackageName = (typeof PACKAGES)[number];
+
+export const temporalSchema = z.object({
+  /** host:port of the frontend; empty means "start the embedded dev server". */
+  address: z.string().default(''),
+  namespace: z.string().min(1).default('default'),
+  taskQueue: z.string().min(1).default('zcc-sync'),
+  tls: z
+    .object({
+      caFile: z.string().optional(),
+      certFile: z.string().optional(),
+      keyFile: z.string().optional(),
+      serverName: z.string().optional(),
+    })
+    .optional(),
+  apiKey: z.string().optional(),
+  /** Web UI base URL, used for links in emails and the CLI. */
+  uiUrl: z.string().optional(),
+}).strict();
+
+export const directorySchema = z.object({
+  url: url(['ldap', 'ldaps']).default('ldap://127.0.0.1:3890'),
+  bindDN: z.string().default('cn=reader,ou=services,dc=example,dc=com'),
+  bindPassword: z.string().default(''),
+  tlsCaFile: z.string().optional(),
+  startTls: z.boolean().default(false),
+  userBase: z.string().default('ou=people,dc=example,dc=com'),
+  userFilter: z.string().default('(objectClass=inetOrgPerson)'),
+  groupBase: z.string().default('ou=groups,dc=example,dc=com'),
+  groupFilter: z.string().default('(objectClass=groupOfNames)'),
+  attributes: z.object({
+    email: z.string().default('mail'),
+    displayName: z.string().default('displayName'),
+    uniqueId: z.string().default('entryUUID'),
+    member: z.string().default('member'),
+  }).strict().default({ email: 'mail', displayName: 'displayName', uniqueId: 'entryUUID', member: 'member' }),
+  nestedGroups: z.enum(['expand', 'ignore']).default('expand'),
+  pageSize: z.number().int().min(1).max(10000).default(1000),
+  timeoutMs: z.number().int().positive().default(120000),
+}).strict();
+
+export const contactCenterSchema = z.object({
+  baseUrl: url(['http', 'https']).default('https://api.zoom.us/v2'),
+  tokenUrl: url(['http', 'https']).default('https://zoom.us/oauth/token'),
+  accountId: z.string().default(''),
+  clientId: z.string().default(''),
+  clientSecret: z.string().default(''),
+  plan: z.enum(['pro', 'business']).default('pro'),
+  /** Share of the plan's per-second limits this process may use (Zoom limits are per account). */
+  rateShare: z.number().gt(0).max(1).default(1),
+  /** Multiplies the plan's rates. Only for the emulator's --time-scale (benchmarks, tests); keep 1 for Zoom. */
+  rateScale: z.number().positive().default(1),
+  timeoutMs: z.number().int().positive().default(30000),
+}).strict();
+
+export const storeSchema = z.object({
+  client: z.enum(['sqlite3', 'pg']).default('sqlite3'),
+  /** sqlite3: { filename }; pg: a connection string or object. Default: <stateDir>/zcc-sync.sqlite */
+  connection: z.union([z.string(), z.record(z.string(), z.unknown())]).optional(),
+}).strict();
+
+export const emailSchema = z.object({
+  enabled: z.boolean().default(true),
+  notifyUsers: z.boolean().default(true),
+  host: z.string().default('127.0.0.1'),
+  port: z.number().int().min(1).max(65535).default(2525),
+  secure: z.boolean().default(false),
+  user: z.string().optional(),
+  password: z.string().optional(),
+  from: z.string().email().default('zcc-sync@example.com'),
+  admins: z.array(z.string().email()).default([]),
+}).strict();
+
+export const settingsSchema = z.object({
+  country_iso_code: z.string().regex(/^[A-Z]{2}$/, 'expected a two-letter ISO country code such as US').optional(),
+  client_integration: z.enum(['Default', 'Salesforce', 'Zendesk', 'ServiceNow', 'Microsoft_Dynamics_365']).optional(),
+  client_integration_name: z.string().optional(),
+  user_access: z.enum(['active', 'inactive']).optional(),
+  region_id: z.string().optional(),
+  channel_settings: z.object({
+    multi_channel_engagements: z.object({
+      enable: z.boolean().optional(),
+      max_agent_load: z.number().int().min(1).max(100).optional(),
+      email_max_agent_load: z.number().int().min(1).max(100).optional(),
+    }).strict().optional(),
+    concurrent_message_capacity: z.number().int().min(0).max(20).optional(),
+    concurrent_email_capacity: z.number().int().min(0).max(20).optional(),
+  }).strict().optional(),
+}).strict();
+export type UserSettings = z.infer<typeof settingsSchema>;
+
+export const mappingSchema = z.object({
+  group: z.string().min(1),
+  role: z.string().min(1),
+  package: z.enum(PACKAGES).default('essentials'),
+  queues: z.array(z.string().min(1)).default([]),
+  settings: settingsSchema.default({}),
+  priority: z.number().int().default(0),
+}).strict();
+export type Mapping = z.infer<typeof mappingSchema>;
+
+export const policySchema = z.object({
+  leaver: z.enum(['deactivate', 'remove']).default('deactivate'),
+  /** With leaver=deactivate: remove the license this many days after deactivation (0 = never). */
+  removeAfterDays: z.number().int().min(0).default(30),
+  guards: z.object({
+    maxRemovals: z.number().int().min(0).default(50),
+    maxRemovalPercent: z.number().min(0).max(100).default(10),
+    minDirectoryUsers: z.number().int().min(0).default(1),
+    maxShrinkPercent: z.number().min(0).max(100).default(20),
+  }).strict().default({ maxRemovals: 50, maxRemovalPercent: 10, minDirectoryUsers: 1, maxShrinkPercent: 20 }),
+  /** Emails or glob patterns (`*` wildcard) that zcc-sync never changes. */
+  exclude: z.array(z.string()).default([]),
+  chunkSize: z.number().int().min(1).max(100).default(100),
+  /** Chunk activities run at once; the rate governor paces their API calls. */
+  concurrency: z.number().int().min(1).max(32).default(4),
+  /** How long a held run waits for approve/reject before it expires (changing nothing). */
+  approvalTimeoutHours: z.number().positive().default(24),
+}).strict();
+export type Policy = z.infer<typeof policySchema>;
+
+export const scheduleSchema = z.object({
+  every: z.string().regex(/^\d+(s|m|h|d)$/, 'expected a duration such as 30s, 15m or 1h').optional(),
+  cron: z.string().optional(),
+  paused: z.boolean().default(false),
+}).strict();
+
+export const configSchema = z.object({
+  /** Where the embedded stack, the SQLite store and the Temporal build cache live. */
+  stateDir: z.string().default('.state'),
+  temporal: temporalSchema.default(temporalSchema.parse({})),
+  directory: directorySchema.default(directorySchema.parse({})),
+  contactCenter: contactCenterSchema.default(contactCenterSchema.parse({})),
+  store: storeSchema.default(storeSchema.parse({})),
+  email: emailSchema.default(emailSchema.parse({})),
+  mappings: z.array(mappingSchema).default([]),
+  policy: policySchema.default(policySchema.parse({})),
+  schedule: scheduleSchema.default(scheduleSchema.parse({})),
+  log: z.object({ level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info') }).strict().default({ level: 'info' }),
+}).strict();
+
+export type Config = z.infer<typeof configSchema>;
+
+/** Config paths whose values are secrets: masked in errors, redacted in logs. */
+export const SECRET_PATHS = [
+  'directory.bindPassword',
+  'contactCenter.clientSecret',
+  'email.password',
+  'temporal.apiKey',
+] as const;

@@ -1,0 +1,170 @@
+/**
+ * The store's schema, as an in-code knex migration source (no files to ship or locate).
+ * Written with portable knex schema calls so the same migrations run on SQLite and PostgreSQL.
+ * JSON columns are text holding JSON: portable, and nothing queries inside them.
+ */
+import type { Knex } from 'knex';
+
+interface Migration {
+  name: string;
+  up(knex: Knex): Promise<void>;
+  down(knex: Knex): Promise<void>;
+}
+
+const migrations: Migration[] = [
+  {
+    name: '001_runs_and_snapshots',
+    async up(knex) {
+      // One row per workflow run that changes (or previews) ZCC: reconciles and admin jobs.
+      await knex.schema.createTable('runs', (t) => {
+        t.string('id').primary(); // run id: the workflow id (+ run suffix for scheduled runs)
+        t.string('kind').notNullable(); // reconcile | plan | assign | edit | remove
+        t.string('trigger').notNullable(); // schedule | cli:<user> | test
+        t.string('status').notNullable(); // planning | held | applying | completed | failed | rejected | expired | cancelled
+        t.text('summary'); // JSON PlanSummary
+        t.text('report'); // JSON report
+        t.text('warnings'); // JSON string[]
+        t.integer('directory_users');
+        t.string('created_at').notNullable();
+        t.string('updated_at').notNullable();
+        t.string('finished_at');
+      });
+      // Directory snapshot of a run: one row per resolved directory user.
+      await knex.schema.createTable('directory_snapshot', (t) => {
+        t.string('run_id').notNullable();
+        t.string('email').notNullable();
+        t.string('display_name');
+        t.string('unique_id');
+        t.string('dn');
+        t.text('groups').notNullable(); // JSON string[]
+        t.primary(['run_id', 'email']);
+      });
+      // ZCC snapshot of a run: one row per ZCC user.
+      await knex.schema.createTable('cc_snapshot', (t) => {
+        t.string('run_id').notNullable();
+        t.string('email').notNullable();
+        t.string('user_id').notNullable();
+        t.string('display_name');
+        t.string('role_name');
+        t.string('package_name');
+        t.string('access');
+        t.text('queues').notNullable(); // JSON string[]
+        t.text('settings'); // JSON UserSettings
+        t.primary(['run_id', 'email']);
+      });
+      // Planned (and applied) ops of a run. seq orders them; chunk groups them for apply.
+      await knex.schema.createTable('ops', (t) => {
+        t.string('run_id').notNullable();
+        t.integer('seq').notNullable();
+        t.string('kind').notNullable();
+        t.integer('chunk').notNullable();
+        t.string('email').notNullable();
+        t.text('before');
+        t.text('after');
+        t.string('status').notNullable().defaultTo('pending'); // pending | done | already | not_zoom_user | failed | skipped
+        t.text('error');
+        t.string('updated_at');
+        t.primary(['run_id', 'seq']);
+        t.index(['run_id', 'kind', 'chunk']);
+      });
+      // Problems found while snapshotting (no email, duplicates, unreadable entries...).
+      await knex.schema.createTable('run_warnings', (t) => {
+        t.increments('id');
+        t.string('run_id').notNullable().index();
+        t.string('code').notNullable();
+        t.string('subject');
+        t.text('message').notNullable();
+      });
+    },
+    async down(knex) {
+      for (const t of ['run_warnings', 'ops', 'cc_snapshot', 'directory_snapshot', 'runs']) await knex.schema.dropTableIfExists(t);
+    },
+  },
+  {
+    name: '002_managed_and_audit',
+    async up(knex) {
+      // Users zcc-sync manages: provisioned by a reconcile or an admin assign.
+      await knex.schema.createTable('managed_users', (t) => {
+        t.string('email').primary();
+        t.string('user_id');
+        t.string('provisioned_by').notNullable(); // run id that first assigned the license
+        t.string('provisioned_at').notNullable();
+        t.string('deactivated_at'); // set when deactivated as a leaver
+        t.string('removed_at'); // set when the license was removed (row kept for history)
+      });
+      // Every change, for audit: who or what, which user, before/after, result.
+      await knex.schema.createTable('audit', (t) => {
+        t.increments('id');
+        t.string('run_id').notNullable().index();
+        t.string('actor').notNullable();
+        t.string('email').notNullable().index();
+        t.string('op').notNullable();
+        t.text('before');
+        t.text('after');
+        t.string('result').notNullable();
+        t.text('error');
+        t.string('at').notNullable();
+      });
+      // Last good reconcile's directory size, for the shrink guard.
+      await knex.schema.createTable('kv', (t) => {
+        t.string('key').primary();
+        t.text('value').notNullable();
+      });
+    },
+    async down(knex) {
+      for (const t of ['kv', 'audit', 'managed_users']) await knex.schema.dropTableIfExists(t);
+    },
+  },
+  {
+    name: '003_jobs_and_outbox',
+    async up(knex) {
+      // Admin jobs (users assign/edit/remove): the request, stored so payloads carry only the id.
+      await knex.schema.createTable('jobs', (t) => {
+        t.string('id').primary(); // workflow id
+        t.string('kind').notNullable(); // assign | edit | remove
+        t.string('actor').notNullable();
+        t.text('params').notNullable(); // JSON: role, package, queues, settings, ...
+        t.integer('total').notNullable();
+        t.string('status').notNullable();
+        t.string('created_at').notNullable();
+        t.string('finished_at');
+      });
+      await knex.schema.createTable('job_items', (t) => {
+        t.string('job_id').notNullable();
+        t.integer('seq').notNullable();
+        t.string('email').notNullable();
+        t.text('params'); // JSON per-row overrides (role, package, queues from CSV)
+        t.string('outcome'); // null until processed; done | already | not_zoom_user | failed
+        t.text('error');
+        t.primary(['job_id', 'seq']);
+      });
+      // Email outbox: one row per (workflow, user, event); sent exactly once.
+      await knex.schema.createTable('outbox', (t) => {
+        t.increments('id');
+        t.string('dedupe_key').notNullable().unique(); // `${workflowId}|${recipient}|${event}`
+        t.string('workflow_id').notNullable().index();
+        t.string('event').notNullable();
+        t.string('recipient').notNullable();
+        t.string('subject').notNullable();
+        t.text('text').notNullable();
+        t.text('html').notNullable();
+        t.string('status').notNullable().defaultTo('pending'); // pending | sending | sent | failed
+        t.string('message_id'); // Message-ID header we set, so a resend after a crash can be detected
+        t.integer('attempts').notNullable().defaultTo(0);
+        t.text('error');
+        t.string('created_at').notNullable();
+        t.string('sent_at');
+      });
+    },
+    async down(knex) {
+      for (const t of ['outbox', 'job_items', 'jobs']) await knex.schema.dropTableIfExists(t);
+    },
+  },
+];
+
+/** knex MigrationSource over the in-code list above. */
+export const migrationSource: Knex.MigrationSource<Migration> = {
+  getMigrations: async () => migrations,
+  getMigrationName: (m) => m.name,
+  getMigration: async (m) => m,
+};
