@@ -14,6 +14,25 @@ export interface DirectoryUser {
   groups: string[];
 }
 
+/**
+ * A problem the directory snapshot found and reported instead of dropping silently
+ * (stored in `run_warnings`). `subject` is usually the DN concerned.
+ */
+export interface DirectoryWarning {
+  code:
+    | 'no_email' // member entry without an email value
+    | 'invalid_email' // email value without '@'
+    | 'multiple_emails' // several email values: the first is used
+    | 'duplicate_email' // two entries with the same email
+    | 'unresolved_member' // member DN that is neither a readable user under userBase nor a group
+    | 'nested_cycle' // nested groups that contain each other
+    | 'nested_ignored' // nestedGroups=ignore and a member is a group
+    | 'empty_group' // a mapped group without members
+    | 'referral'; // the server returned referrals, which are not followed
+  subject: string;
+  message: string;
+}
+
 /** What zcc-sync wants a managed user to look like in ZCC. */
 export interface DesiredUser {
   email: string;

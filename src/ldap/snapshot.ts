@@ -1,0 +1,458 @@
+/**
+ * Directory snapshot: who is in the mapped groups, with email, display name and unique id.
+ *
+ * 1. Read each mapped group entry (base search, member attribute; AD ranged retrieval
+ *    `member;range=0-1499` followed to the end). A mapped group that does not exist fails the
+ *    read: a typo in a group DN must not look like "everyone left".
+ * 2. Read all users under `userBase` matching `userFilter` in ONE paged search (not one search
+ *    per member), and join members to users by normalised DN.
+ * 3. Member DNs that are not users are looked up: a group is expanded (`nestedGroups: expand`,
+ *    cycles reported and cut) or skipped with a warning (`ignore`); anything else is reported as
+ *    an unresolved member.
+ * 4. Users are keyed by lower-cased email. Members without an email, duplicate emails and
+ *    unresolved members are returned as warnings — never dropped silently.
+ *
+ * Any failed or partial read (connection lost, size/time limit, timeout) throws a
+ * DirectoryError: this function never returns fewer users than the directory holds.
+ * Filters come from config only and are parsed as filters; no value read from the directory or
+ * the config is ever spliced into filter text (DNs travel as search bases).
+ */
+import {
+  AdminLimitExceededError,
+  BusyError,
+  FilterParser,
+  InsufficientAccessError,
+  InvalidDNSyntaxError,
+  NoSuchObjectError,
+  ResultCodeError,
+  SizeLimitExceededError,
+  TimeLimitExceededError,
+  UnavailableError,
+  type Client,
+  type Entry,
+  type Filter,
+} from 'ldapts';
+import type { DirectoryUser, DirectoryWarning } from '../domain/types';
+import { connectDirectory, DirectoryError, type DirectoryConfig, type DirectoryLogger } from './connect';
+import { normalizeDn } from './dn';
+
+export interface DirectoryStats {
+  /** Group entries read: mapped groups and nested groups. */
+  groupsRead: number;
+  /** User entries returned by the paged user search. */
+  usersRead: number;
+  /** Pages of the user search. */
+  pages: number;
+  ms: number;
+}
+
+export interface DirectorySnapshot {
+  /** Users in at least one mapped group, sorted by email. */
+  users: DirectoryUser[];
+  warnings: DirectoryWarning[];
+  stats: DirectoryStats;
+}
+
+export interface ReadProgress {
+  phase: 'groups' | 'users' | 'nested' | 'done';
+  groupsRead: number;
+  usersRead: number;
+  pages: number;
+}
+
+/** The part of the ldapts client the snapshot uses (a fake can stand in for it in unit tests). */
+export type SearchClient = Pick<Client, 'search' | 'searchPaginated'> & { readonly isBound: boolean };
+
+/** Member lookups (non-user member DNs) in flight at once on the one connection. */
+const LOOKUP_CONCURRENCY = 8;
+
+interface UserRecord {
+  dn: string;
+  emails: string[];
+  displayName: string;
+  uniqueId: string;
+}
+
+interface GroupNode {
+  dn: string;
+  /** Member DNs as the server returned them. */
+  members: string[];
+  /** The same, normalised (computed once: large groups are walked once per mapped group). */
+  keys: string[];
+}
+
+const groupNode = (dn: string, members: string[]): GroupNode => ({ dn, members, keys: members.map(normalizeDn) });
+
+type GroupLookup = { kind: 'group'; node: GroupNode } | { kind: 'missing' } | { kind: 'notGroup' };
+
+/** Connects, reads, and always closes the connection. */
+export async function readDirectory(
+  dir: DirectoryConfig,
+  mappedGroupDNs: string[],
+  logger: DirectoryLogger,
+  onProgress?: (p: ReadProgress) => void,
+): Promise<DirectorySnapshot> {
+  const client = await connectDirectory(dir, logger);
+  try {
+    return await readDirectoryWith(client, dir, mappedGroupDNs, logger, onProgress);
+  } finally {
+    await client.unbind().catch(() => undefined);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// entry helpers
+
+/** ldapts returns one value as a scalar, several as an array, a requested-but-absent one as []. */
+function values(v: Entry[string] | undefined): Array<string | Buffer> {
+  if (v === undefined) return [];
+  return Array.isArray(v) ? (v as Array<string | Buffer>) : [v as string | Buffer];
+}
+
+/** An attribute by name, case-insensitively (servers echo their own spelling). Ranged forms excluded. */
+function attr(entry: Entry, name: string): Array<string | Buffer> {
+  if (name in entry) return values(entry[name]);
+  const lower = name.toLowerCase();
+  for (const key of Object.keys(entry)) if (key.toLowerCase() === lower) return values(entry[key]);
+  return [];
+}
+
+function text(v: string | Buffer): string {
+  return typeof v === 'string' ? v : v.toString('utf8');
+}
+
+/** objectGUID as AD prints it (first three groups little-endian); other binary ids as hex. */
+function idString(v: string | Buffer | undefined, attribute: string): string {
+  if (v === undefined) return '';
+  if (typeof v === 'string') return v;
+  if (attribute.toLowerCase() === 'objectguid' && v.length === 16) {
+    const h = (i: number) => v[i].toString(16).padStart(2, '0');
+    const part = (idx: number[]) => idx.map(h).join('');
+    return `${part([3, 2, 1, 0])}-${part([5, 4])}-${part([7, 6])}-${part([8, 9])}-${part([10, 11, 12, 13, 14, 15])}`;
+  }
+  return v.toString('hex');
+}
+
+const RANGE = /^(.+);range=(\d+)-(\d+|\*)$/i;
+
+// ---------------------------------------------------------------------------------------------
+// error mapping
+
+function describe(err: unknown): { message: string; retryable: boolean } {
+  if (err instanceof DirectoryError) return { message: err.message, retryable: err.retryable };
+  if (err instanceof SizeLimitExceededError || err instanceof AdminLimitExceededError) {
+    return {
+      message: `${err.message} (LDAP result code ${err.code}): the bind DN may read fewer entries than the directory holds; raise its size limit (OpenLDAP: olcLimits size.prtotal=unlimited; AD: MaxPageSize/MaxValRange) — a partial read is never used`,
+      retryable: false,
+    };
+  }
+  if (err instanceof InsufficientAccessError) return { message: `${err.message} (LDAP result code ${err.code}): the bind DN may not read this`, retryable: false };
+  if (err instanceof BusyError || err instanceof UnavailableError || err instanceof TimeLimitExceededError) {
+    return { message: `${err.message} (LDAP result code ${err.code})`, retryable: true };
+  }
+  if (err instanceof ResultCodeError) return { message: `${err.message} (LDAP result code ${err.code})`, retryable: false };
+  const e = err as NodeJS.ErrnoException;
+  return { message: e?.code ? `${e.message} (${e.code})` : (e?.message ?? String(err)), retryable: true };
+}
+
+function wrap(what: string, err: unknown): DirectoryError {
+  if (err instanceof DirectoryError) return err;
+  const { message, retryable } = describe(err);
+  return new DirectoryError(`${what} failed: ${message}`, retryable);
+}
+
+function parseFilter(field: string, filter: string): Filter {
+  // ldapts tolerates a missing final ')' ("(&(a=b)(c=d)"); a filter typo must fail, not be guessed.
+  // Parentheses inside values are always escaped (\28 \29), so raw ones must balance.
+  let depth = 0;
+  for (const ch of filter) {
+    depth += ch === '(' ? 1 : ch === ')' ? -1 : 0;
+    if (depth < 0) break;
+  }
+  if (depth !== 0) throw new DirectoryError(`${field} "${filter}" is not a valid LDAP filter: unbalanced parentheses`, false);
+  try {
+    return FilterParser.parseString(filter);
+  } catch (err) {
+    throw new DirectoryError(`${field} "${filter}" is not a valid LDAP filter: ${(err as Error).message}`, false);
+  }
+}
+
+/** Runs `fn` over `items` with at most `limit` in flight. */
+async function inBatches<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) await fn(items[next++]);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}
+
+// ---------------------------------------------------------------------------------------------
+
+/** The snapshot over an already bound connection (the caller closes it). */
+export async function readDirectoryWith(
+  client: SearchClient,
+  dir: DirectoryConfig,
+  mappedGroupDNs: string[],
+  logger: DirectoryLogger,
+  onProgress?: (p: ReadProgress) => void,
+): Promise<DirectorySnapshot> {
+  const t0 = performance.now();
+  const userFilter = parseFilter('directory.userFilter', dir.userFilter);
+  const groupFilter = parseFilter('directory.groupFilter', dir.groupFilter);
+  const { email: emailAttr, displayName: nameAttr, uniqueId: idAttr, member: memberAttr } = dir.attributes;
+  const expand = dir.nestedGroups === 'expand';
+  const warnings: DirectoryWarning[] = [];
+  const stats = { groupsRead: 0, usersRead: 0, pages: 0 };
+  const progress = (phase: ReadProgress['phase']) => onProgress?.({ phase, ...stats });
+
+  // Mapped groups, de-duplicated by normalised DN, keeping the configured spelling and order.
+  const mapped = new Map<string, string>();
+  for (const dn of mappedGroupDNs) if (!mapped.has(normalizeDn(dn))) mapped.set(normalizeDn(dn), dn);
+  if (mapped.size === 0) throw new DirectoryError('no mapped groups to read: config.mappings is empty', false);
+
+  // A dropped connection is re-opened by ldapts *unauthenticated* on the next operation, which
+  // would then read nothing (or a page of nothing) successfully: treat that as a failed read.
+  const expectBound = client.isBound;
+  const checkSession = (what: string) => {
+    if (expectBound && !client.isBound) {
+      throw new DirectoryError(`${what} failed: the connection to the LDAP server was lost and re-opened unauthenticated during the read`, true);
+    }
+  };
+
+  /** Reads the rest of an AD ranged attribute (`member;range=0-1499` → `member;range=1500-*` → …). */
+  async function rangedMembers(dn: string, firstKey: string, first: string[]): Promise<string[]> {
+    const all = [...first];
+    let m = RANGE.exec(firstKey);
+    while (m && m[3] !== '*') {
+      const from = Number(m[3]) + 1;
+      const request = `${memberAttr};range=${from}-*`;
+      const res = await client.search(dn, { scope: 'base', filter: groupFilter, attributes: [request] });
+      checkSession(`reading members of group "${dn}"`);
+      const entry = res.searchEntries[0];
+      const key = entry && Object.keys(entry).find((k) => RANGE.test(k) && RANGE.exec(k)?.[1].toLowerCase() === memberAttr.toLowerCase());
+      if (!entry || !key) {
+        throw new DirectoryError(`reading members of group "${dn}" failed: ranged retrieval of ${request} returned no range; refusing a partial member list`, true);
+      }
+      m = RANGE.exec(key);
+      if (!m || Number(m[2]) !== from) {
+        throw new DirectoryError(`reading members of group "${dn}" failed: asked for ${request}, got ${key}; refusing a partial member list`, true);
+      }
+      all.push(...values(entry[key]).map(text));
+    }
+    return all;
+  }
+
+  /**
+   * Base search of one DN as a group. Missing or not a group are answers, not errors. For a
+   * member DN (not a mapped group), a malformed, unreadable or referred DN is "missing" too:
+   * one bad member value is reported, it does not fail the read.
+   */
+  async function lookupGroup(dn: string, readMembers: boolean, isMapped: boolean): Promise<GroupLookup> {
+    let res;
+    try {
+      res = await client.search(dn, { scope: 'base', filter: groupFilter, attributes: readMembers ? [memberAttr] : ['1.1'] });
+    } catch (err) {
+      if (err instanceof NoSuchObjectError) return { kind: 'missing' };
+      const unreadable = err instanceof InvalidDNSyntaxError || err instanceof InsufficientAccessError || (err instanceof ResultCodeError && err.code === 10);
+      if (!isMapped && unreadable) return { kind: 'missing' };
+      throw wrap(`reading group "${dn}"`, err);
+    }
+    checkSession(`reading group "${dn}"`);
+    const entry = res.searchEntries[0];
+    if (!entry) return { kind: 'notGroup' };
+    stats.groupsRead++;
+    if (!readMembers) return { kind: 'group', node: groupNode(entry.dn, []) };
+    const rangedKey = Object.keys(entry).find((k) => RANGE.exec(k)?.[1].toLowerCase() === memberAttr.toLowerCase());
+    const members = rangedKey
+      ? await rangedMembers(dn, rangedKey, values(entry[rangedKey]).map(text)).catch((err) => {
+          throw wrap(`reading members of group "${dn}"`, err);
+        })
+      : attr(entry, memberAttr).map(text);
+    return { kind: 'group', node: groupNode(entry.dn, members) };
+  }
+
+  // 1. The mapped groups: each must exist and be a group.
+  const groups = new Map<string, GroupNode>(); // normalised DN → group (mapped and nested)
+  progress('groups');
+  for (const [key, dn] of mapped) {
+    const found = await lookupGroup(dn, true, true);
+    if (found.kind === 'missing') {
+      throw new DirectoryError(`mapped group "${dn}" does not exist (or the bind DN may not read it); check the mapping's group DN — a missing group is never read as "no members"`, false);
+    }
+    if (found.kind === 'notGroup') {
+      throw new DirectoryError(`mapped group "${dn}" exists but does not match directory.groupFilter "${dir.groupFilter}"`, false);
+    }
+    groups.set(key, found.node);
+  }
+  logger.debug({ groups: groups.size }, 'directory: mapped groups read');
+
+  // 2. All users under userBase, one paged search.
+  const users = new Map<string, UserRecord>(); // normalised DN → user
+  const binaryId = ['objectguid', 'objectsid'].includes(idAttr.toLowerCase());
+  progress('users');
+  try {
+    const pages = client.searchPaginated(dir.userBase, {
+      scope: 'sub',
+      filter: userFilter,
+      attributes: [emailAttr, nameAttr, idAttr],
+      explicitBufferAttributes: binaryId ? [idAttr] : [],
+      paged: { pageSize: dir.pageSize },
+    });
+    for await (const page of pages) {
+      checkSession(`reading users under "${dir.userBase}"`);
+      stats.pages++;
+      for (const entry of page.searchEntries) {
+        stats.usersRead++;
+        users.set(normalizeDn(entry.dn), {
+          dn: entry.dn,
+          emails: attr(entry, emailAttr).map((v) => text(v).trim()).filter((v) => v !== ''),
+          displayName: text(attr(entry, nameAttr)[0] ?? '').trim(),
+          uniqueId: idString(attr(entry, idAttr)[0], idAttr),
+        });
+      }
+      for (const ref of page.searchReferences) {
+        warnings.push({ code: 'referral', subject: ref, message: `the server referred part of "${dir.userBase}" to ${ref}; referrals are not followed, so users there are not read` });
+      }
+      progress('users');
+    }
+  } catch (err) {
+    throw wrap(`reading users under "${dir.userBase}" with filter "${dir.userFilter}"`, err);
+  }
+  logger.debug({ users: users.size, pages: stats.pages }, 'directory: users read');
+
+  // 3. Classify non-user members: nested groups (read, and expanded when configured) or unresolved.
+  progress('nested');
+  const notGroup = new Set<string>(); // normalised DNs known to be neither user nor group
+  const referencedBy = new Map<string, Set<string>>(); // unresolved DN → groups naming it
+  const asWritten = new Map<string, string>(); // unresolved DN, normalised → as a group listed it
+  let frontier = [...groups.keys()];
+  while (frontier.length > 0) {
+    const unknown = new Map<string, string>(); // normalised → as written
+    for (const gkey of frontier) {
+      const group = groups.get(gkey) as GroupNode;
+      group.keys.forEach((mkey, i) => {
+        if (users.has(mkey) || groups.has(mkey)) return;
+        if (!notGroup.has(mkey) && !unknown.has(mkey)) unknown.set(mkey, group.members[i]);
+        if (!asWritten.has(mkey)) asWritten.set(mkey, group.members[i]);
+        const refs = referencedBy.get(mkey) ?? new Set<string>();
+        refs.add(group.dn);
+        referencedBy.set(mkey, refs);
+      });
+    }
+    const found: string[] = [];
+    await inBatches([...unknown], LOOKUP_CONCURRENCY, async ([mkey, dn]) => {
+      const r = await lookupGroup(dn, expand, false);
+      if (r.kind === 'group') {
+        groups.set(mkey, r.node);
+        referencedBy.delete(mkey);
+        found.push(mkey);
+      } else {
+        notGroup.add(mkey);
+      }
+    });
+    progress('nested');
+    // With `ignore`, nested groups are identified but not read further.
+    frontier = expand ? found : [];
+  }
+  for (const mkey of notGroup) {
+    const refs = [...(referencedBy.get(mkey) ?? [])].sort();
+    const dn = asWritten.get(mkey) ?? mkey;
+    warnings.push({
+      code: 'unresolved_member',
+      subject: dn,
+      message: `member of ${refs.map((r) => `"${r}"`).join(', ')} is not a user under "${dir.userBase}" matching directory.userFilter, nor a group (it does not exist, is outside the user base, or the bind DN may not read it); not provisioned`,
+    });
+  }
+
+  // 4. Each mapped group's users, through nesting (expand) or direct only (ignore).
+  const userGroups = new Map<string, Set<number>>(); // user key → indexes of mapped groups
+  const mappedList = [...mapped.values()];
+  const cycles = new Set<string>();
+  const ignored = new Set<string>();
+  [...mapped.keys()].forEach((rootKey, index) => {
+    const reached = new Set<string>();
+    const visited = new Set<string>();
+    const path: string[] = [];
+    const visit = (gkey: string) => {
+      visited.add(gkey);
+      path.push(gkey);
+      const group = groups.get(gkey) as GroupNode;
+      for (const mkey of group.keys) {
+        if (users.has(mkey)) {
+          reached.add(mkey);
+        } else if (groups.has(mkey)) {
+          if (!expand) {
+            const id = `${gkey}|${mkey}`;
+            if (!ignored.has(id)) {
+              ignored.add(id);
+              warnings.push({ code: 'nested_ignored', subject: (groups.get(mkey) as GroupNode).dn, message: `nested group in "${group.dn}" skipped (directory.nestedGroups is ignore); its members are not provisioned through it` });
+            }
+          } else if (path.includes(mkey)) {
+            const loop = path.slice(path.indexOf(mkey));
+            const id = [...loop].sort().join('|');
+            if (!cycles.has(id)) {
+              cycles.add(id);
+              const names = [...loop, mkey].map((k) => `"${(groups.get(k) as GroupNode).dn}"`);
+              warnings.push({ code: 'nested_cycle', subject: (groups.get(mkey) as GroupNode).dn, message: `nested groups form a cycle: ${names.join(' → ')}; each group is expanded once` });
+            }
+          } else if (!visited.has(mkey)) {
+            visit(mkey);
+          }
+        }
+      }
+      path.pop();
+    };
+    visit(rootKey);
+    if (reached.size === 0) {
+      warnings.push({ code: 'empty_group', subject: mappedList[index], message: `mapped group "${mappedList[index]}" has no user members that could be resolved` });
+    }
+    for (const ukey of reached) {
+      const set = userGroups.get(ukey) ?? new Set<number>();
+      set.add(index);
+      userGroups.set(ukey, set);
+    }
+  });
+
+  // 5. Users keyed by lower-cased email. Sorted by DN first, so the kept entry of a duplicate is stable.
+  const byEmail = new Map<string, { user: DirectoryUser; groups: Set<number> }>();
+  for (const ukey of [...userGroups.keys()].sort()) {
+    const rec = users.get(ukey) as UserRecord;
+    const memberOf = userGroups.get(ukey) as Set<number>;
+    const groupNames = [...memberOf].sort((a, b) => a - b).map((i) => `"${mappedList[i]}"`).join(', ');
+    if (rec.emails.length === 0) {
+      warnings.push({ code: 'no_email', subject: rec.dn, message: `member of ${groupNames} has no ${emailAttr} value; not provisioned` });
+      continue;
+    }
+    const distinct = [...new Set(rec.emails.map((e) => e.toLowerCase()))];
+    if (distinct.length > 1) {
+      warnings.push({ code: 'multiple_emails', subject: rec.dn, message: `has ${distinct.length} ${emailAttr} values (${distinct.join(', ')}); using the first, ${distinct[0]}` });
+    }
+    const email = distinct[0];
+    if (!/^[^@\s]+@[^@\s]+$/.test(email)) {
+      warnings.push({ code: 'invalid_email', subject: rec.dn, message: `${emailAttr} value "${email}" is not an email address; member of ${groupNames} not provisioned` });
+      continue;
+    }
+    const existing = byEmail.get(email);
+    if (existing) {
+      for (const g of memberOf) existing.groups.add(g);
+      warnings.push({
+        code: 'duplicate_email',
+        subject: rec.dn,
+        message: `has the same email ${email} as "${existing.user.dn}"; ZCC knows one user per email, so it gets the groups of both entries and the name and id of "${existing.user.dn}"`,
+      });
+      continue;
+    }
+    byEmail.set(email, { user: { email, displayName: rec.displayName, uniqueId: rec.uniqueId, dn: rec.dn, groups: [] }, groups: new Set(memberOf) });
+  }
+  const result: DirectoryUser[] = [];
+  for (const { user, groups: g } of byEmail.values()) {
+    user.groups = [...g].sort((a, b) => a - b).map((i) => mappedList[i]);
+    result.push(user);
+  }
+  result.sort((a, b) => (a.email < b.email ? -1 : a.email > b.email ? 1 : 0));
+
+  const ms = Math.round(performance.now() - t0);
+  progress('done');
+  logger.info({ users: result.length, warnings: warnings.length, ...stats, ms }, 'directory: snapshot read');
+  return { users: result, warnings, stats: { ...stats, ms } };
+}
