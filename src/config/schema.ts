@@ -18,8 +18,11 @@ export const PACKAGES = ['essentials', 'premium', 'elite'] as const;
 export type PackageName = (typeof PACKAGES)[number];
 
 export const temporalSchema = z.object({
-  /** host:port of the frontend; empty means "start the embedded dev server". */
-  address: z.string().default(''),
+  /** host:port of the frontend; empty means "use the stack of `zcc-sync dev up`". */
+  address: z
+    .string()
+    .regex(/^(|[A-Za-z0-9.-]+:\d{1,5}|\[[0-9A-Fa-f:.]+\]:\d{1,5})$/, 'expected host:port such as 127.0.0.1:7233, or empty')
+    .default(''),
   namespace: z.string().min(1).default('default'),
   taskQueue: z.string().min(1).default('zcc-sync'),
   tls: z
@@ -131,6 +134,9 @@ export const policySchema = z.object({
   chunkSize: z.number().int().min(1).max(100).default(100),
   /** Chunk activities run at once; the rate governor paces their API calls. */
   concurrency: z.number().int().min(1).max(32).default(4),
+  /** A directory user who is not a Zoom user (1004) is tried again only after this many hours, so
+   *  every run does not repeat a create that cannot succeed; they are listed as plan warnings. */
+  retryNotZoomUsersAfterHours: z.number().min(0).default(24),
   /** How long a held run waits for approve/reject before it expires (changing nothing). */
   approvalTimeoutHours: z.number().positive().default(24),
 }).strict();

@@ -17,7 +17,9 @@ const migrations: Migration[] = [
     async up(knex) {
       // One row per workflow run that changes (or previews) ZCC: reconciles and admin jobs.
       await knex.schema.createTable('runs', (t) => {
-        t.string('id').primary(); // run id: the workflow id (+ run suffix for scheduled runs)
+        t.string('id').primary(); // run id: short, unique, shown by the CLI (`runs show RUN`)
+        t.string('workflow_id').notNullable().index(); // Temporal workflow id (fixed for admin-triggered reconciles)
+        t.string('temporal_run_id'); // Temporal run id of the first execution (continue-as-new keeps the run)
         t.string('kind').notNullable(); // reconcile | plan | assign | edit | remove
         t.string('trigger').notNullable(); // schedule | cli:<user> | test
         t.string('status').notNullable(); // planning | held | applying | completed | failed | rejected | expired | cancelled
@@ -158,6 +160,24 @@ const migrations: Migration[] = [
     },
     async down(knex) {
       for (const t of ['outbox', 'job_items', 'jobs']) await knex.schema.dropTableIfExists(t);
+    },
+  },
+  {
+    name: '004_outbox_claims',
+    async up(knex) {
+      // Outbox statuses become: pending | sending | sent | failed | unknown | skipped (see src/mail/outbox.ts).
+      // claimed_at: when a deliverer took the row (pending → sending); a row left in `sending` long
+      // after that belongs to a deliverer that died mid-send, and is not resent blindly.
+      await knex.schema.alterTable('outbox', (t) => {
+        t.string('claimed_at');
+        t.index(['status', 'workflow_id']);
+      });
+    },
+    async down(knex) {
+      await knex.schema.alterTable('outbox', (t) => {
+        t.dropIndex(['status', 'workflow_id']);
+        t.dropColumn('claimed_at');
+      });
     },
   },
 ];

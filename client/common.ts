@@ -1,0 +1,81 @@
+/**
+ * What every CLI command needs: the `--config` option, loading the config with the documented
+ * exit code 2 for bad config, printing errors without secrets, and `--json` output.
+ *
+ * Exit codes: 0 success, 1 the operation failed (a server said no, a connection failed),
+ * 2 bad input (usage, config). Commands signal 2 by throwing `CliExit`, which main maps to 2.
+ */
+import { CommanderError, type Command } from 'commander';
+import { ConfigError } from '../src/config/errors';
+import { loadConfigWithSource, type LoadedConfig } from '../src/config/load';
+import { collectSecretValues } from '../src/config/secrets';
+import { redactSecrets } from '../src/log/redact';
+
+export const EXIT_OK = 0;
+export const EXIT_FAILED = 1;
+export const EXIT_BAD_INPUT = 2;
+
+/** Ends the command with an exit code, the message already printed. main() turns it into the code. */
+export class CliExit extends CommanderError {
+  constructor(exitCode: number, message: string) {
+    super(exitCode, 'zcc-sync.exit', message);
+  }
+}
+
+export interface ConfigOptions {
+  config?: string;
+}
+
+export interface JsonOptions {
+  json?: boolean;
+}
+
+/** Adds `-c, --config <file>` to a command. */
+export function withConfigOption(cmd: Command): Command {
+  return cmd.option('-c, --config <file>', 'config file (default: $ZCC_SYNC_CONFIG, else ./zcc-sync.yaml, else built-in defaults)');
+}
+
+/** Adds `--json` (machine-readable output on stdout) to a command. */
+export function withJsonOption(cmd: Command): Command {
+  return cmd.option('--json', 'print the result as JSON');
+}
+
+/**
+ * Loads the config named by `--config` (or the usual places). A bad config prints every problem
+ * to stderr and ends the command with exit code 2.
+ */
+export function loadConfigOrExit(opts: ConfigOptions, env: NodeJS.ProcessEnv = process.env): LoadedConfig {
+  try {
+    return loadConfigWithSource({ path: opts.config, env });
+  } catch (err) {
+    if (err instanceof ConfigError) fail(err.message, EXIT_BAD_INPUT);
+    throw err;
+  }
+}
+
+/** Prints `zcc-sync: <message>` to stderr and ends the command with `code`. */
+export function fail(message: string, code: number = EXIT_BAD_INPUT): never {
+  printError(message);
+  throw new CliExit(code, message);
+}
+
+/** Prints an error to stderr, scrubbed of the config's secret values when a config is known. */
+export function printError(err: unknown, config?: unknown): void {
+  const text = err instanceof Error ? err.message : String(err);
+  const safe = config ? redactSecrets(text, collectSecretValues(config)) : text;
+  process.stderr.write(`zcc-sync: ${safe}\n`);
+}
+
+export function printLine(line = ''): void {
+  process.stdout.write(`${line}\n`);
+}
+
+/** Pretty-printed JSON on stdout, for `--json`. */
+export function printJson(value: unknown): void {
+  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+}
+
+/** Sets the exit code of a command that finished without throwing (e.g. 1 when a check failed). */
+export function setExitCode(code: number): void {
+  process.exitCode = code;
+}

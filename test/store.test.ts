@@ -1,0 +1,131 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import knex, { type Knex } from 'knex';
+import { parseConfigText } from '../src/config/load';
+import type { Config } from '../src/config/schema';
+import { closeStore, migrateStore, openStore, SQLITE_FILE } from '../src/store/db';
+import { migrationSource } from '../src/store/migrations';
+
+/** Tables the migrations create (later migrations may add more; these must be there). */
+const TABLES = ['runs', 'directory_snapshot', 'cc_snapshot', 'ops', 'run_warnings', 'managed_users', 'audit', 'kv', 'jobs', 'job_items', 'outbox'];
+
+async function migrationNames(): Promise<string[]> {
+  const list = await migrationSource.getMigrations([]);
+  return list.map((m) => migrationSource.getMigrationName(m));
+}
+
+function configFor(yaml: string): Config {
+  return parseConfigText(yaml, { env: {} });
+}
+
+describe('store on SQLite', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'zcc-store-'));
+  });
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  test('a fresh state directory gets the SQLite file with every table, in WAL mode', async () => {
+    const stateDir = path.join(dir, 'state', 'nested'); // does not exist yet
+    const db = await openStore(configFor(`stateDir: ${stateDir}`));
+    try {
+      expect(fs.existsSync(path.join(stateDir, SQLITE_FILE))).toBe(true);
+      const tables = (await db('sqlite_master').where({ type: 'table' }).pluck('name')) as string[];
+      expect(tables).toEqual(expect.arrayContaining([...TABLES, 'knex_migrations']));
+      expect(await db('knex_migrations').orderBy('id').pluck('name')).toEqual(await migrationNames());
+      expect(await db.raw('PRAGMA journal_mode')).toEqual([{ journal_mode: 'wal' }]);
+      expect(await db.raw('PRAGMA busy_timeout')).toEqual([{ timeout: 10000 }]);
+    } finally {
+      await closeStore(db);
+    }
+  });
+
+  test('re-running the migrations changes nothing and keeps the data', async () => {
+    const config = configFor(`stateDir: ${dir}`);
+    const db1 = await openStore(config);
+    await db1('kv').insert({ key: 'last_good_directory_users', value: '42' });
+    await closeStore(db1);
+
+    const db2 = await openStore(config);
+    try {
+      expect(await migrateStore(db2)).toEqual([]); // a third run: nothing pending
+      expect(await db2('knex_migrations').count({ n: '*' })).toEqual([{ n: (await migrationNames()).length }]);
+      expect(await db2('kv').where({ key: 'last_good_directory_users' }).first()).toEqual({ key: 'last_good_directory_users', value: '42' });
+    } finally {
+      await closeStore(db2);
+    }
+  });
+
+  test('two processes opening a fresh store at once (worker + CLI) both succeed', async () => {
+    const config = configFor(`stateDir: ${dir}`);
+    const [a, b] = await Promise.all([openStore(config), openStore(config)]);
+    try {
+      expect(await a('knex_migrations').count({ n: '*' })).toEqual([{ n: (await migrationNames()).length }]);
+      await a('kv').insert({ key: 'k', value: 'from a' });
+      expect(await b('kv').where({ key: 'k' }).first()).toEqual({ key: 'k', value: 'from a' });
+    } finally {
+      await Promise.all([closeStore(a), closeStore(b)]);
+    }
+  });
+
+  test('store.connection names another SQLite file', async () => {
+    const file = path.join(dir, 'elsewhere', 'z.sqlite');
+    const db = await openStore(configFor(`stateDir: ${dir}/state\nstore:\n  connection: ${file}`));
+    await closeStore(db);
+    expect(fs.existsSync(file)).toBe(true);
+    expect(fs.existsSync(path.join(dir, 'state', SQLITE_FILE))).toBe(false);
+  });
+});
+
+/**
+ * PostgreSQL: runs when ZCC_TEST_PG_URL points at a server where the user may create databases
+ * (e.g. postgres://postgres@127.0.0.1:5432/postgres). Each run uses a new database, dropped after.
+ */
+const PG_URL = process.env.ZCC_TEST_PG_URL;
+const describePg = PG_URL ? describe : describe.skip;
+if (!PG_URL) {
+  console.warn('store.test.ts: PostgreSQL migration tests skipped: set ZCC_TEST_PG_URL (e.g. postgres://postgres@127.0.0.1:5432/postgres) to run them');
+}
+
+describePg('store on PostgreSQL', () => {
+  const database = `zcc_sync_test_${process.pid}_${Date.now()}`;
+  let admin: Knex;
+  let url: string;
+
+  beforeAll(async () => {
+    admin = knex({ client: 'pg', connection: PG_URL, pool: { min: 0, max: 1 } });
+    await admin.raw('CREATE DATABASE ??', [database]);
+    const u = new URL(PG_URL as string);
+    u.pathname = `/${database}`;
+    url = u.toString();
+  });
+  afterAll(async () => {
+    await admin.raw('DROP DATABASE IF EXISTS ?? WITH (FORCE)', [database]);
+    await admin.destroy();
+  });
+
+  test('the migrations run on a fresh database and are idempotent', async () => {
+    const config = parseConfigText('store:\n  client: pg\n  connection: ${PG}', { env: { PG: url } });
+    const db1 = await openStore(config);
+    try {
+      const tables = (await db1('pg_tables').where({ schemaname: 'public' }).pluck('tablename')) as string[];
+      expect(tables).toEqual(expect.arrayContaining([...TABLES, 'knex_migrations']));
+      expect(await db1('knex_migrations').orderBy('id').pluck('name')).toEqual(await migrationNames());
+      // Columns that SQLite is lax about must work on PostgreSQL: auto ids, defaults, uniques.
+      await db1('outbox').insert({ dedupe_key: 'wf|a@example.com|assigned', workflow_id: 'wf', event: 'assigned', recipient: 'a@example.com', subject: 's', text: 't', html: 'h', created_at: new Date().toISOString() });
+      const row = await db1('outbox').first();
+      expect(row).toMatchObject({ id: 1, status: 'pending', attempts: 0 });
+      await expect(db1('outbox').insert({ dedupe_key: 'wf|a@example.com|assigned', workflow_id: 'wf', event: 'assigned', recipient: 'a@example.com', subject: 's', text: 't', html: 'h', created_at: 'x' })).rejects.toThrow(/unique/);
+    } finally {
+      await closeStore(db1);
+    }
+    const [a, b] = await Promise.all([openStore(config), openStore(config)]);
+    try {
+      expect(await migrateStore(a)).toEqual([]);
+      expect(Number((await b('knex_migrations').count({ n: '*' }))[0].n)).toBe((await migrationNames()).length);
+    } finally {
+      await Promise.all([closeStore(a), closeStore(b)]);
+    }
+  });
+});
