@@ -87,10 +87,11 @@ export function partialOutcomesOf(err: unknown): UserOutcome[] | undefined {
 export async function createUsers(client: ZoomCcClient, items: CreateUserItem[], opts: CreateUsersOptions = {}): Promise<UserOutcome[]> {
   const book = new OutcomeBook(items.map((i) => i.user_email));
   const unique = dedupeBy(items, (i) => i.user_email.toLowerCase());
-  // Grouping by package keeps a license shortage (per package) inside as few batches as possible.
-  const groups = groupBy(unique, packageKey);
+  // Batches mix packages (each item names its own): ceil(n/20) calls is the lower bound the
+  // apply engine is measured against. A shortage of one package (290010) sends that batch down
+  // the one-by-one path, and later items of an exhausted package are settled without a call.
   const exhausted = new Set<string>();
-  const batches = [...groups.values()].flatMap((g) => chunk(g, BATCH_LIMITS.createUsers));
+  const batches = chunk(unique, BATCH_LIMITS.createUsers);
 
   const createOne = async (item: CreateUserItem): Promise<void> => {
     const key = packageKey(item);
@@ -522,17 +523,6 @@ function dedupeBy<T>(items: readonly T[], key: (t: T) => string): T[] {
     seen.add(k);
     return true;
   });
-}
-
-function groupBy<T>(items: readonly T[], key: (t: T) => string): Map<string, T[]> {
-  const m = new Map<string, T[]>();
-  for (const i of items) {
-    const k = key(i);
-    const g = m.get(k);
-    if (g) g.push(i);
-    else m.set(k, [i]);
-  }
-  return m;
 }
 
 /**

@@ -1,0 +1,61 @@
+/**
+ * A CLI session: the loaded config, a Temporal client and (lazily) the store, closed together.
+ * The CLI reads run details from the store (read-only); every change goes through a workflow.
+ */
+import * as os from 'os';
+import type { Client } from '@temporalio/client';
+import type { Knex } from 'knex';
+import type { Config } from '../src/config/schema';
+import { createTemporalClient } from '../src/temporal/connection';
+import { closeStore, openStore } from '../src/store/db';
+import { EXIT_FAILED, fail, loadConfigOrExit, type ConfigOptions } from './common';
+
+export interface Session {
+  config: Config;
+  client: Client;
+  store(): Promise<Knex>;
+  close(): Promise<void>;
+}
+
+export async function openSession(opts: ConfigOptions): Promise<Session> {
+  const { config } = loadConfigOrExit(opts);
+  let temporal: Awaited<ReturnType<typeof createTemporalClient>>;
+  try {
+    temporal = await createTemporalClient(config);
+  } catch (err) {
+    fail(`cannot reach Temporal: ${(err as Error).message}`, EXIT_FAILED);
+  }
+  let db: Knex | null = null;
+  return {
+    config,
+    client: temporal.client,
+    async store() {
+      db ??= await openStore(config);
+      return db;
+    },
+    async close() {
+      if (db) await closeStore(db);
+      await temporal.connection.close();
+    },
+  };
+}
+
+/** Runs fn with a session and always closes it. */
+export async function withSession<T>(opts: ConfigOptions, fn: (s: Session) => Promise<T>): Promise<T> {
+  const s = await openSession(opts);
+  try {
+    return await fn(s);
+  } finally {
+    await s.close();
+  }
+}
+
+/** Who asked, for the audit log: `--as NAME`, else the OS user. */
+export function actorName(as?: string): string {
+  if (as && as.trim()) return as.trim();
+  try {
+    return os.userInfo().username;
+  } catch {
+    return process.env.USER ?? 'unknown';
+  }
+}

@@ -1,0 +1,120 @@
+/**
+ * adminJobWorkflow: one `users assign|edit|remove` request, durably.
+ *
+ * prepare (read the job's users from ZCC, plan its ops into the store) → apply the ops with the
+ * shared apply engine (chunks of 100 users, op kinds in dependency order) → finish (per-user
+ * outcomes, run report, emails queued) → deliver the emails. The request itself was stored by the
+ * CLI under the job id, which is also this workflow's id: the payload is `{ jobId }` only.
+ */
+import {
+  ApplicationFailure,
+  CancellationScope,
+  ContinueAsNew,
+  allHandlersFinished,
+  condition,
+  continueAsNew,
+  isCancellation,
+  proxyActivities,
+  setHandler,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { AdminActivities } from '../activities/admin-job';
+import type { JobResult } from '../src/admin/types';
+import { OP_ORDER, type OpKind, type PlanSummary } from '../src/domain/types';
+import { applyOps, historyIsLong, type ApplyCursor } from './apply-ops';
+import { progressQuery, type Progress } from './definitions';
+import type { ChunkTally } from './types';
+
+export interface AdminJobInput {
+  jobId: string;
+  /** Set by the workflow itself when it continues as new. */
+  resume?: AdminJobResume;
+}
+
+export interface AdminJobResume extends ApplyCursor {
+  startedAtMs: number;
+  actor: string;
+  summary: PlanSummary;
+  chunks: Partial<Record<OpKind, number>>;
+  concurrency: number;
+  tally: ChunkTally;
+}
+
+const retry = { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s' } as const;
+
+// Reading ZCC: an outage fails the job after a few tries (nothing has changed yet).
+const reads = proxyActivities<AdminActivities>({
+  startToCloseTimeout: '30 minutes',
+  heartbeatTimeout: '2 minutes',
+  retry: { ...retry, maximumAttempts: 4, nonRetryableErrorTypes: ['InputError'] },
+});
+const bookkeeping = proxyActivities<AdminActivities>({
+  startToCloseTimeout: '10 minutes',
+  heartbeatTimeout: '2 minutes',
+  retry: { ...retry, nonRetryableErrorTypes: ['InputError'] },
+});
+// Email: a relay outage must not fail the job; unsent mail stays in the outbox for the next delivery.
+const mail = proxyActivities<AdminActivities>({
+  startToCloseTimeout: '30 minutes',
+  heartbeatTimeout: '2 minutes',
+  retry: { ...retry, maximumAttempts: 5 },
+});
+
+export async function adminJobWorkflow(input: AdminJobInput): Promise<JobResult> {
+  const { jobId, resume } = input;
+  const info = workflowInfo();
+  const startedAtMs = resume?.startedAtMs ?? Date.now();
+  const progress: Progress = { runId: jobId, phase: 'starting', total: {}, done: {}, heldReasons: [] };
+  setHandler(progressQuery, () => progress);
+  const tally: ChunkTally = resume?.tally ?? { outcomes: {}, calls: {} };
+
+  const finish = async (status: JobResult['status'], error?: string): Promise<JobResult> => {
+    progress.phase = 'reporting';
+    // Outcomes and the report are written even when the job was cancelled.
+    const result = await CancellationScope.nonCancellable(() =>
+      bookkeeping.finishJob({ jobId, workflowId: info.workflowId, status, error, tally, startedAtMs }),
+    );
+    await CancellationScope.nonCancellable(() => mail.deliverJobEmails({ jobId })).catch(() => undefined);
+    progress.phase = 'done';
+    return result;
+  };
+
+  try {
+    let plan: AdminJobResume;
+    if (resume) {
+      plan = resume;
+    } else {
+      progress.phase = 'snapshot-contact-center';
+      const prepared = await reads.prepareJob({ jobId });
+      plan = { startedAtMs, actor: prepared.actor, summary: prepared.summary, chunks: prepared.chunks, concurrency: prepared.concurrency, tally, kindIndex: 0, chunk: 0, createsStopped: false };
+    }
+    for (const kind of OP_ORDER) progress.total[kind] = plan.summary[kind];
+
+    progress.phase = 'applying';
+    const next = await applyOps({
+      runId: jobId,
+      actor: `cli:${plan.actor}`,
+      // Only an assign makes a user managed (the engine records creates); an edit adopts no one.
+      adopt: false,
+      chunks: plan.chunks,
+      concurrency: plan.concurrency,
+      cursor: { kindIndex: plan.kindIndex, chunk: plan.chunk, createsStopped: plan.createsStopped },
+      tally,
+      onChunk: (r) => {
+        progress.done[r.kind] = (progress.done[r.kind] ?? 0) + r.ops;
+      },
+      shouldPause: historyIsLong,
+    });
+    if (next) {
+      await condition(allHandlersFinished);
+      return await continueAsNew<typeof adminJobWorkflow>({ jobId, resume: { ...plan, tally, ...next } });
+    }
+    return await finish('completed');
+  } catch (err) {
+    if (err instanceof ContinueAsNew) throw err;
+    if (isCancellation(err)) return await finish('cancelled', 'cancelled');
+    const message = err instanceof Error ? (err.cause instanceof Error ? err.cause.message : err.message) : String(err);
+    await finish('failed', message);
+    throw ApplicationFailure.create({ message: `job ${jobId} failed: ${message}`, nonRetryable: true });
+  }
+}

@@ -1,0 +1,152 @@
+/**
+ * reconcileWorkflow: make ZCC match the directory.
+ *
+ * snapshot directory → snapshot ZCC → plan (+ guards) → [held: wait for approve/reject] →
+ * apply in chunks → report. Every step is an activity that reads and writes the store by run id,
+ * so the workflow's history holds ids and counts only, and a crashed worker resumes where it was.
+ */
+import {
+  ApplicationFailure,
+  CancellationScope,
+  condition,
+  continueAsNew,
+  isCancellation,
+  proxyActivities,
+  setHandler,
+  workflowInfo,
+  allHandlersFinished,
+  ContinueAsNew,
+} from '@temporalio/workflow';
+import type { createReconcileActivities } from '../activities/reconcile';
+import { OP_ORDER } from '../src/domain/types';
+import { applyOps, historyIsLong } from './apply-ops';
+import { approveUpdate, progressQuery, rejectUpdate, type Decision, type Progress } from './definitions';
+import type { ChunkTally, PlanResult, ReconcileInput, RunResult, RunStatus } from './types';
+
+type Activities = ReturnType<typeof createReconcileActivities>;
+
+const retry = { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s' } as const;
+
+// Reads: a directory or ZCC outage fails the run after a few tries (nothing has changed yet).
+const reads = proxyActivities<Activities>({
+  startToCloseTimeout: '30 minutes',
+  heartbeatTimeout: '2 minutes',
+  retry: { ...retry, maximumAttempts: 4, nonRetryableErrorTypes: ['InputError'] },
+});
+// Email delivery: a relay outage must not fail or block the run; unsent mail stays in the outbox
+// and goes out with the next run's delivery.
+const mail = proxyActivities<Activities>({
+  startToCloseTimeout: '30 minutes',
+  heartbeatTimeout: '2 minutes',
+  retry: { ...retry, maximumAttempts: 5 },
+});
+const bookkeeping = proxyActivities<Activities>({
+  startToCloseTimeout: '5 minutes',
+  retry: { ...retry, nonRetryableErrorTypes: ['InputError'] },
+});
+
+export async function reconcileWorkflow(input: ReconcileInput): Promise<RunResult> {
+  const info = workflowInfo();
+  const resume = input.resume;
+  const runId = resume?.runId ?? `rec-${info.firstExecutionRunId.replace(/-/g, '').slice(0, 10)}`;
+  const startedAtMs = resume?.startedAtMs ?? Date.now();
+  const progress: Progress = { runId, phase: 'starting', total: {}, done: {}, heldReasons: [] };
+  let decision: { approved: boolean; by: string } | null = null;
+
+  setHandler(progressQuery, () => progress);
+  const decide = (approved: boolean) => (d: Decision) => {
+    decision = { approved, by: d.by };
+    return `${approved ? 'approved' : 'rejected'} by ${d.by}`;
+  };
+  const onlyWhenHeld = (_d: Decision) => {
+    if (progress.phase !== 'held') throw new Error(`run ${runId} is not held (phase: ${progress.phase})`);
+  };
+  setHandler(approveUpdate, decide(true), { validator: onlyWhenHeld });
+  setHandler(rejectUpdate, decide(false), { validator: onlyWhenHeld });
+
+  const tally: ChunkTally = resume?.tally ?? { outcomes: {}, calls: {} };
+  let plan: PlanResult | null = resume
+    ? { summary: resume.summary, chunks: resume.chunks, guard: { tripped: false, reasons: [] }, directoryUsers: 0, warnings: 0 }
+    : null;
+
+  const finish = async (status: RunStatus, error?: string): Promise<RunResult> => {
+    progress.phase = 'reporting';
+    // Reporting must happen even when the run was cancelled.
+    const report = await CancellationScope.nonCancellable(() =>
+      bookkeeping.finishRun({ runId, workflowId: info.workflowId, status, error, tally, startedAtMs, mode: input.mode }),
+    );
+    if (input.mode === 'apply' && status !== 'skipped') {
+      await CancellationScope.nonCancellable(() => mail.deliverEmails({ runId })).catch(() => undefined);
+    }
+    progress.phase = 'done';
+    return { ...report, heldReasons: progress.heldReasons };
+  };
+
+  try {
+    if (!resume) {
+      const begun = await bookkeeping.beginRun({
+        runId,
+        workflowId: info.workflowId,
+        temporalRunId: info.firstExecutionRunId,
+        mode: input.mode,
+        trigger: input.trigger,
+      });
+      if (!begun.proceed) return await finish('skipped', begun.reason);
+
+      progress.phase = 'snapshot-directory';
+      await reads.snapshotDirectory({ runId });
+      progress.phase = 'snapshot-contact-center';
+      await reads.snapshotContactCenter({ runId });
+      progress.phase = 'planning';
+      plan = await bookkeeping.computePlan({ runId });
+      for (const kind of OP_ORDER) progress.total[kind] = plan.summary[kind];
+      if (input.mode === 'plan') return await finish('planned');
+
+      if (plan.guard.tripped) {
+        progress.phase = 'held';
+        progress.heldReasons = plan.guard.reasons;
+        await bookkeeping.holdRun({ runId, workflowId: info.workflowId, reasons: plan.guard.reasons });
+        const hours = await bookkeeping.approvalTimeoutHours();
+        const decided = await condition(() => decision !== null, hours * 3600 * 1000);
+        if (!decided) return await finish('expired', `no decision within ${hours} h`);
+        const d = decision as unknown as { approved: boolean; by: string };
+        await bookkeeping.recordDecision({ runId, approved: d.approved, by: d.by });
+        if (!d.approved) return await finish('rejected', `rejected by ${d.by}`);
+      }
+      await bookkeeping.setRunStatus({ runId, status: 'applying' });
+    } else {
+      for (const kind of OP_ORDER) progress.total[kind] = resume.summary[kind];
+    }
+
+    progress.phase = 'applying';
+    const p = plan as PlanResult;
+    const concurrency = await bookkeeping.applyConcurrency();
+    const next = await applyOps({
+      runId,
+      actor: input.trigger,
+      adopt: true,
+      chunks: p.chunks,
+      concurrency,
+      cursor: resume ? { kindIndex: resume.kindIndex, chunk: resume.chunk, createsStopped: resume.createsStopped } : { kindIndex: 0, chunk: 0, createsStopped: false },
+      tally,
+      onChunk: (r) => {
+        progress.done[r.kind] = (progress.done[r.kind] ?? 0) + r.ops;
+      },
+      shouldPause: historyIsLong,
+    });
+    if (next) {
+      await condition(allHandlersFinished);
+      return await continueAsNew<typeof reconcileWorkflow>({
+        ...input,
+        resume: { runId, startedAtMs, summary: p.summary, chunks: p.chunks, tally, ...next },
+      });
+    }
+    return await finish('completed');
+  } catch (err) {
+    if (err instanceof ContinueAsNew) throw err;
+    if (isCancellation(err)) return await finish('cancelled', 'cancelled');
+    const message = err instanceof Error ? (err.cause instanceof Error ? err.cause.message : err.message) : String(err);
+    await finish('failed', message);
+    throw ApplicationFailure.create({ message: `reconcile ${runId} failed: ${message}`, nonRetryable: true });
+  }
+}

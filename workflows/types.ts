@@ -1,0 +1,73 @@
+/** Inputs and results of the zcc-sync workflows: ids and counts only, never user lists. */
+import type { OpKind, Outcome, PlanSummary } from '../src/domain/types';
+
+export type RunStatus =
+  | 'planning'
+  | 'planned'
+  | 'held'
+  | 'applying'
+  | 'completed'
+  | 'failed'
+  | 'rejected'
+  | 'expired'
+  | 'cancelled'
+  | 'skipped';
+
+export interface ReconcileInput {
+  /** plan: compute and store the plan, change nothing. apply: plan, guard, apply. */
+  mode: 'plan' | 'apply';
+  /** What started it: `schedule`, `cli:<user>`. Written to the audit log. */
+  trigger: string;
+  /** Set by the workflow itself when it continues as new. */
+  resume?: ReconcileResume;
+}
+
+export interface ReconcileResume {
+  runId: string;
+  startedAtMs: number;
+  summary: PlanSummary;
+  chunks: Partial<Record<OpKind, number>>;
+  /** Index into OP_ORDER and the chunk within it to continue from. */
+  kindIndex: number;
+  chunk: number;
+  tally: ChunkTally;
+  createsStopped: boolean;
+}
+
+/** Outcomes summed over chunks, and API calls by endpoint. */
+export interface ChunkTally {
+  outcomes: Partial<Record<OpKind, Partial<Record<Outcome | 'license_exhausted', number>>>>;
+  calls: Record<string, number>;
+}
+
+export interface ChunkResult {
+  kind: OpKind;
+  chunk: number;
+  ops: number;
+  outcomes: Partial<Record<Outcome | 'license_exhausted', number>>;
+  calls: Record<string, number>;
+  /** True when the license pool ran out: later create chunks are skipped. */
+  licenseExhausted: boolean;
+}
+
+export interface PlanResult {
+  summary: PlanSummary;
+  /** Chunks per op kind, for the apply loop. */
+  chunks: Partial<Record<OpKind, number>>;
+  guard: { tripped: boolean; reasons: string[] };
+  directoryUsers: number;
+  warnings: number;
+}
+
+export interface RunResult {
+  runId: string;
+  workflowId: string;
+  status: RunStatus;
+  summary: PlanSummary | null;
+  outcomes: ChunkTally['outcomes'];
+  failures: number;
+  apiCalls: Record<string, number>;
+  durationMs: number;
+  heldReasons: string[];
+  error?: string;
+}
