@@ -40,10 +40,11 @@ interface UpOptions extends StateDirOptions, JsonOptions {
   ldapPort?: string;
   smtpPort?: string;
   emulatorPort?: string;
+  worker: boolean;
 }
 
 export function register(program: Command): void {
-  const dev = program.command('dev').description('the embedded local stack for the demo and development (Temporal, slapd, SMTP, ZCC emulator)');
+  const dev = program.command('dev').description('the embedded local stack for the demo and development (Temporal, slapd, SMTP, ZCC emulator, a worker)');
 
   withJsonOption(withStateDir(dev.command('up')))
     .description('start the local stack in the background and print its addresses')
@@ -53,6 +54,7 @@ export function register(program: Command): void {
     .option('--ldap-port <port>', `LDAP port (default ${DEFAULT_DEV_PORTS.ldap})`)
     .option('--smtp-port <port>', `SMTP port (default ${DEFAULT_DEV_PORTS.smtp})`)
     .option('--emulator-port <port>', `ZCC emulator port (default ${DEFAULT_DEV_PORTS.emulator})`)
+    .option('--no-worker', 'do not start a worker (run `zcc-sync worker` yourself)')
     .action(async (opts: UpOptions) => {
       const stateDir = stateDirOf(opts);
       const ports: DevPorts = {};
@@ -63,7 +65,7 @@ export function register(program: Command): void {
       if (opts.emulatorPort !== undefined) ports.emulator = portOption(opts.emulatorPort, '--emulator-port');
       const log = opts.json ? (line: string) => process.stderr.write(`${line}\n`) : printLine;
       const started = Date.now();
-      const result = await devUp({ stateDir, ports, reset: opts.reset, log });
+      const result = await devUp({ stateDir, ports, reset: opts.reset, worker: opts.worker, log });
       if (opts.json) {
         printJson({ alreadyRunning: result.already, ...result.stack });
         return;

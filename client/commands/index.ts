@@ -8,6 +8,7 @@ import { register as users } from './users';
 import { register as reconcile } from './reconcile';
 import { register as runs } from './runs';
 import { register as schedule } from './schedule';
+import { register as demo } from './demo';
 
 export type RegisterCommands = (program: Command) => void;
 
@@ -18,6 +19,7 @@ export const commandGroups: RegisterCommands[] = [
   worker,
   config,
   dev,
+  demo,
   emulator,
   users,
 ];

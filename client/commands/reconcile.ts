@@ -20,11 +20,11 @@ import { reconcileWorkflowId } from '../../src/temporal/ids';
 
 export const EXIT_HELD = 3;
 
-interface PlanOptions extends ConfigOptions, JsonOptions {
+export interface PlanOptions extends ConfigOptions, JsonOptions {
   as?: string;
 }
 
-interface ApplyOptions extends PlanOptions {
+export interface ApplyOptions extends PlanOptions {
   yes?: boolean;
   wait: boolean;
 }
@@ -42,7 +42,7 @@ export function register(program: Command): void {
   withJsonOption(withConfigOption(apply)).action((opts: ApplyOptions) => withSession(opts, (s) => runApply(s, opts)));
 }
 
-async function runPlan(s: Session, opts: PlanOptions): Promise<void> {
+export async function runPlan(s: Session, opts: PlanOptions): Promise<void> {
   const handle = await s.client.workflow.start('reconcileWorkflow', {
     taskQueue: s.config.temporal.taskQueue,
     workflowId: `${s.config.temporal.taskQueue}-plan-${randomUUID()}`,
@@ -59,7 +59,7 @@ async function runPlan(s: Session, opts: PlanOptions): Promise<void> {
   else printLine(renderPlan(ops, summary, warnings, { color: Boolean(process.stdout.isTTY) }));
 }
 
-async function runApply(s: Session, opts: ApplyOptions): Promise<void> {
+export async function runApply(s: Session, opts: ApplyOptions): Promise<void> {
   if (!opts.yes) {
     if (!process.stdin.isTTY) fail('apply changes ZCC: pass --yes to confirm when not running in a terminal', EXIT_BAD_INPUT);
     await runPlan(s, { ...opts, json: false });

@@ -31,7 +31,7 @@ export interface LoadConfigOptions {
 }
 
 export interface ConfigSource {
-  kind: 'flag' | 'env' | 'default' | 'embedded';
+  kind: 'flag' | 'env' | 'default' | 'dev-stack' | 'embedded';
   /** Absolute file path; absent for the embedded defaults. */
   file?: string;
   /** Directory relative paths in the config are resolved against. */
@@ -70,6 +70,10 @@ export function resolveConfigSource(opts: LoadConfigOptions = {}): ConfigSource 
   }
   const dflt = path.resolve(cwd, DEFAULT_CONFIG_FILE);
   if (fs.existsSync(dflt)) return { kind: 'default', file: dflt, baseDir: cwd, description: dflt };
+  // After `zcc-sync dev up` (default state dir), its generated config is the natural default:
+  // every command then talks to the running demo stack without --config.
+  const devConfig = path.resolve(cwd, '.state', 'dev', DEFAULT_CONFIG_FILE);
+  if (fs.existsSync(devConfig)) return { kind: 'dev-stack', file: devConfig, baseDir: path.dirname(devConfig), description: devConfig };
   return { kind: 'embedded', baseDir: cwd, description: 'embedded defaults' };
 }
 
@@ -88,7 +92,7 @@ export function loadConfigWithSource(opts: LoadConfigOptions = {}): LoadedConfig
   return { config: parseConfigText(text, { env: opts.env, source }), source };
 }
 
-/** Resolution `--config` → ZCC_SYNC_CONFIG → ./zcc-sync.yaml → embedded defaults. */
+/** Resolution `--config` → ZCC_SYNC_CONFIG → ./zcc-sync.yaml → ./.state/dev/zcc-sync.yaml (dev up) → embedded defaults. */
 export function loadConfig(opts: LoadConfigOptions = {}): Config {
   return loadConfigWithSource(opts).config;
 }

@@ -48,11 +48,13 @@ export interface StackFile {
     ldap?: ComponentRecord & { url: string; port: number; dir: string; bindDN: string };
     smtp?: ComponentRecord & { port: number; dir: string };
     emulator?: ComponentRecord & { url?: string; port?: number; seed?: string };
+    /** `zcc-sync worker` on the generated config, so `apply` and `users …` work right away. */
+    worker?: ComponentRecord & { taskQueue?: string };
   };
 }
 
 export type ComponentName = keyof StackFile['components'];
-export const COMPONENT_ORDER: ComponentName[] = ['temporal', 'ldap', 'smtp', 'emulator'];
+export const COMPONENT_ORDER: ComponentName[] = ['temporal', 'ldap', 'smtp', 'emulator', 'worker'];
 
 export function devDir(stateDir: string): string {
   return path.join(path.resolve(stateDir), 'dev');
@@ -113,6 +115,8 @@ export interface DevUpOptions {
   reset?: boolean;
   /** Path of the compiled CLI entry (dist/client/main.js) used to run the SMTP server and the emulator. */
   cliEntry?: string;
+  /** Start a worker on the generated config (default true). */
+  worker?: boolean;
   log?: (line: string) => void;
 }
 
@@ -226,6 +230,15 @@ async function startStack(stateDir: string, opts: DevUpOptions, log: (line: stri
 
     await writeFile(stack.configFile, renderDevConfig(stack));
     await writeStack(stack);
+
+    if (opts.worker === false) {
+      stack.components.worker = { skipped: 'not started (--no-worker): run `zcc-sync worker --config ' + stack.configFile + '`' };
+    } else {
+      const workerLog = path.join(logs, 'worker.log');
+      const pid = await spawnCli(cliEntry, ['worker', '--config', stack.configFile], workerLog, async () => logSays(workerLog, 'worker running'), 120_000);
+      stack.components.worker = { pid, startId: pidStart(pid), taskQueue: 'zcc-sync', log: workerLog };
+    }
+    await writeStack(stack);
     return stack;
   } catch (err) {
     log('Start failed; stopping what was started…');
@@ -240,7 +253,7 @@ function pidStart(pid: number | undefined): string | undefined {
 }
 
 /** Run `node <cli> ...args` detached with output in `logFile`; resolves with its pid once `ready()` says so. */
-async function spawnCli(cliEntry: string, args: string[], logFile: string, ready: () => Promise<boolean>): Promise<number> {
+async function spawnCli(cliEntry: string, args: string[], logFile: string, ready: () => Promise<boolean>, timeoutMs = 30_000): Promise<number> {
   if (!existsSync(cliEntry)) throw new Error(`${cliEntry} is missing: run \`npm run build\` first`);
   const fd = openSync(logFile, 'a');
   let child;
@@ -254,7 +267,7 @@ async function spawnCli(cliEntry: string, args: string[], logFile: string, ready
     exited = code ?? (sig ? 128 : 1);
   });
   const pid = child.pid!;
-  const deadline = Date.now() + 30_000;
+  const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (exited !== undefined) {
       throw new Error(`\`zcc-sync ${args.join(' ')}\` exited with code ${exited}:\n${tail(logFile)}`);
@@ -262,12 +275,17 @@ async function spawnCli(cliEntry: string, args: string[], logFile: string, ready
     if (await ready()) break;
     if (Date.now() > deadline) {
       await stopPid(pid);
-      throw new Error(`\`zcc-sync ${args.join(' ')}\` did not answer within 30 s:\n${tail(logFile)}`);
+      throw new Error(`\`zcc-sync ${args.join(' ')}\` did not answer within ${timeoutMs / 1000} s:\n${tail(logFile)}`);
     }
     await sleep(100);
   }
   child.unref();
   return pid;
+}
+
+/** Readiness of a process that says so in its log (the worker logs "worker running"). */
+async function logSays(file: string, text: string): Promise<boolean> {
+  return (await readFile(file, 'utf8').catch(() => '')).includes(text);
 }
 
 function tail(file: string): string {
@@ -393,6 +411,7 @@ export function describeStack(stack: StackFile): string[] {
   if (c.ldap) lines.push(`LDAP            ${c.ldap.url}  (bind DN ${c.ldap.bindDN}; password in the config)`);
   if (c.smtp) lines.push(`SMTP            127.0.0.1:${c.smtp.port}  (mail kept in ${c.smtp.dir}; \`zcc-sync dev mail\`)`);
   if (c.emulator) lines.push(c.emulator.skipped ? `ZCC emulator    skipped: ${c.emulator.skipped}` : `ZCC emulator    ${c.emulator.url}`);
+  if (c.worker) lines.push(c.worker.skipped ? `Worker          ${c.worker.skipped}` : `Worker          pid ${c.worker.pid} on task queue ${c.worker.taskQueue} (log ${c.worker.log})`);
   lines.push(`Config          ${stack.configFile}`);
   lines.push(`Logs            ${path.join(devDir(stack.stateDir), 'logs')}`);
   return lines;
