@@ -17,7 +17,7 @@ interface ScheduleOptions extends ConfigOptions, JsonOptions {
 export function register(program: Command): void {
   const schedule = program.command('schedule').description('the Temporal Schedule that runs reconciles: set, show, pause, resume, trigger, delete');
   const sub = (name: string, description: string) => withJsonOption(withConfigOption(schedule.command(name).description(description)));
-  sub('set', 'create or change the schedule').option('--every <duration>', 'interval, e.g. 30s, 15m, 1h').option('--cron <expr>', 'cron expression, e.g. "*/15 * * * *"')
+  sub('set', 'create or change the schedule (without flags: from the config\'s schedule section)').option('--every <duration>', 'interval, e.g. 30s, 15m, 1h').option('--cron <expr>', 'cron expression, e.g. "*/15 * * * *"')
     .action((opts: ScheduleOptions) => withSession(opts, (s) => set(s, opts)));
   sub('show', 'the schedule, its next and recent runs').action((opts: ScheduleOptions) => withSession(opts, (s) => show(s, opts)));
   sub('pause', 'stop starting reconciles until resumed').action((opts: ScheduleOptions) => withSession(opts, (s) => act(s, opts, 'pause')));
@@ -28,7 +28,7 @@ export function register(program: Command): void {
 
 /** Parses `--every`/`--cron` into a spec; bad input names the flag, the value and the fix. */
 export function scheduleSpec(opts: { every?: string; cron?: string }): ScheduleSpec {
-  if (Boolean(opts.every) === Boolean(opts.cron)) fail('schedule set: give exactly one of --every DURATION (e.g. 15m) or --cron "EXPR"');
+  if (Boolean(opts.every) === Boolean(opts.cron)) fail('schedule set: give exactly one of --every DURATION (e.g. 15m) or --cron "EXPR" (or set schedule.every or schedule.cron in the config)');
   if (opts.every) {
     const m = /^(\d+)(s|m|h|d)$/.exec(opts.every.trim());
     if (!m || Number(m[1]) === 0) fail(`--every: got "${opts.every}" — expected a whole number with s, m, h or d, such as 30s, 15m or 1h`);
@@ -40,6 +40,9 @@ export function scheduleSpec(opts: { every?: string; cron?: string }): ScheduleS
 }
 
 async function set(s: Session, opts: ScheduleOptions): Promise<void> {
+  // Without flags, the config's `schedule` section says when (every or cron) and whether paused.
+  const fromConfig = !opts.every && !opts.cron;
+  if (fromConfig) opts = { ...opts, every: s.config.schedule.every, cron: s.config.schedule.cron };
   const spec = scheduleSpec(opts);
   const action = {
     type: 'startWorkflow' as const,
@@ -58,6 +61,7 @@ async function set(s: Session, opts: ScheduleOptions): Promise<void> {
     await s.client.schedule.create({ scheduleId: scheduleId(s.config), spec, action, policies });
     created = true;
   }
+  if (fromConfig && s.config.schedule.paused) await handle.pause('schedule.paused is true in the config');
   if (opts.json) printJson({ scheduleId: scheduleId(s.config), created, every: opts.every ?? null, cron: opts.cron ?? null });
   else printLine(`Schedule ${scheduleId(s.config)} ${created ? 'created' : 'updated'}: reconcile ${opts.every ? `every ${opts.every}` : `on cron "${opts.cron}"`}.`);
 }
