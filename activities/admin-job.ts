@@ -14,8 +14,9 @@ import type { Config } from '../src/config/schema';
 import type { Logger } from '../src/log/logger';
 import type { ActualUser, OpKind, PlanSummary } from '../src/domain/types';
 import { itemOutcome, planJob, type OpStatus } from '../src/admin/job-ops';
+import { actualUserOf } from '../src/reconcile/actual';
 import type { ItemOutcome, ItemParams, JobItemRequest, JobKind, JobParams, JobResult } from '../src/admin/types';
-import { ZoomInputError, itemsOf, type ZoomCcClient, type ZoomCcUser } from '../src/zoom';
+import { ZoomInputError, itemsOf, type ZoomCcClient } from '../src/zoom';
 import type { Notifier } from './notify';
 import { writeOps } from './reconcile';
 import { getKv, insertInSlices, putKv, saveNames } from './run-store';
@@ -173,7 +174,7 @@ export function createAdminActivities(deps: AdminJobDeps) {
         while (next < list.length) {
           const email = list[next++];
           for await (const u of zoom.allUsers({ search_key: email })) {
-            if (u.user_email?.toLowerCase() === email) found.set(email, actualOf(u));
+            if (u.user_email?.toLowerCase() === email) found.set(email, actualUserOf(u));
           }
         }
       };
@@ -185,7 +186,7 @@ export function createAdminActivities(deps: AdminJobDeps) {
     for await (const u of zoom.allUsers()) {
       seen++;
       const email = (u.user_email ?? '').toLowerCase();
-      if (emails.has(email)) found.set(email, actualOf(u));
+      if (emails.has(email)) found.set(email, actualUserOf(u));
       if (seen % 3000 === 0) heartbeat({ listed: seen });
     }
     await putKv(db, ACCOUNT_USERS_KEY, seen);
@@ -264,26 +265,3 @@ export function createAdminActivities(deps: AdminJobDeps) {
 }
 
 export type AdminActivities = ReturnType<typeof createAdminActivities>;
-
-function actualOf(u: ZoomCcUser): ActualUser {
-  return {
-    email: u.user_email.toLowerCase(),
-    userId: u.user_id,
-    displayName: u.display_name ?? '',
-    roleName: u.role_name ?? '',
-    packageName: (u.package_name ?? null) as ActualUser['packageName'],
-    access: u.user_access === 'inactive' ? 'inactive' : 'active',
-    queues: [],
-    settings: settingsOf(u),
-  };
-}
-
-/** The settings fields zcc-sync compares (as the reconcile's snapshot reads them). */
-function settingsOf(u: ZoomCcUser): ActualUser['settings'] {
-  const s: Record<string, unknown> = {};
-  const fields = u as unknown as Record<string, unknown>;
-  for (const k of ['country_iso_code', 'client_integration', 'client_integration_name', 'region_id', 'channel_settings']) {
-    if (fields[k] !== undefined && fields[k] !== null && fields[k] !== '') s[k] = fields[k];
-  }
-  return s as ActualUser['settings'];
-}

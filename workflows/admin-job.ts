@@ -18,6 +18,7 @@ import {
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
+import { BOOKKEEPING, MAIL, READS } from './activity-options';
 import type { AdminActivities } from '../activities/admin-job';
 import type { JobResult } from '../src/admin/types';
 import { OP_ORDER, type OpKind, type PlanSummary } from '../src/domain/types';
@@ -40,25 +41,9 @@ export interface AdminJobResume extends ApplyCursor {
   tally: ChunkTally;
 }
 
-const retry = { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s' } as const;
-
-// Reading ZCC: an outage fails the job after a few tries (nothing has changed yet).
-const reads = proxyActivities<AdminActivities>({
-  startToCloseTimeout: '30 minutes',
-  heartbeatTimeout: '2 minutes',
-  retry: { ...retry, maximumAttempts: 4, nonRetryableErrorTypes: ['InputError'] },
-});
-const bookkeeping = proxyActivities<AdminActivities>({
-  startToCloseTimeout: '10 minutes',
-  heartbeatTimeout: '2 minutes',
-  retry: { ...retry, nonRetryableErrorTypes: ['InputError'] },
-});
-// Email: a relay outage must not fail the job; unsent mail stays in the outbox for the next delivery.
-const mail = proxyActivities<AdminActivities>({
-  startToCloseTimeout: '30 minutes',
-  heartbeatTimeout: '2 minutes',
-  retry: { ...retry, maximumAttempts: 5 },
-});
+const reads = proxyActivities<AdminActivities>(READS);
+const bookkeeping = proxyActivities<AdminActivities>(BOOKKEEPING);
+const mail = proxyActivities<AdminActivities>(MAIL);
 
 export async function adminJobWorkflow(input: AdminJobInput): Promise<JobResult> {
   const { jobId, resume } = input;
