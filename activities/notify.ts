@@ -67,9 +67,12 @@ export function createNotifier(deps: { db: Knex; config: Config; mailer: Mailer;
       if (emails.length === 0) break;
       after = emails[emails.length - 1];
       const ops: OpRecord[] = await db('ops').where('run_id', input.runId).whereIn('email', emails).orderBy('seq');
+      // Greeting names: the directory's, else ZCC's (admin jobs have no directory snapshot).
       const names = new Map<string, string>();
-      for (const r of await db('directory_snapshot').where('run_id', input.runId).whereIn('email', emails).select('email', 'display_name')) {
-        if (r.display_name) names.set(r.email, r.display_name);
+      for (const table of ['cc_snapshot', 'directory_snapshot']) {
+        for (const r of await db(table).where('run_id', input.runId).whereIn('email', emails).select('email', 'display_name')) {
+          if (r.display_name) names.set(r.email, r.display_name);
+        }
       }
       const items: OutboxItem[] = [];
       for (const [email, userOps] of groupByEmail(ops)) {

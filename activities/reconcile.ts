@@ -10,7 +10,8 @@ import { desiredState } from '../src/reconcile/desired';
 import { plan } from '../src/reconcile/plan';
 import { evaluateGuards } from '../src/reconcile/guards';
 import { OP_ORDER, type ActualUser, type DirectoryUser, type ManagedRecord, type Op, type OpKind } from '../src/domain/types';
-import { chunk, itemsOf, ZoomInputError, type ZoomCcUser } from '../src/zoom';
+import { chunk, itemsOf, ZoomInputError } from '../src/zoom';
+import { actualUserOf } from '../src/reconcile/actual';
 import type { ActivityDeps } from './index';
 import { getKv, insertInSlices, putKv, saveNames, setRunStatus } from './run-store';
 import { deferNotZoomUsers, recentNotZoomUsers } from './not-zoom-users';
@@ -87,17 +88,8 @@ export function createReconcileActivities(deps: ActivityDeps) {
 
     const users = new Map<string, ActualUser>();
     for await (const u of zoom.allUsers()) {
-      const email = u.user_email.toLowerCase();
-      users.set(email, {
-        email,
-        userId: u.user_id,
-        displayName: u.display_name ?? '',
-        roleName: u.role_name ?? '',
-        packageName: (u.package_name ?? null) as ActualUser['packageName'],
-        access: u.user_access === 'inactive' ? 'inactive' : 'active',
-        queues: [],
-        settings: settingsOf(u),
-      });
+      const actual = actualUserOf(u);
+      users.set(actual.email, actual);
       if (users.size % 3000 === 0) Context.current().heartbeat({ users: users.size });
     }
     // Queue membership is read from the mapped queues only: zcc-sync manages those, no others.
@@ -258,15 +250,6 @@ async function loadManaged(db: Knex): Promise<Map<string, ManagedRecord>> {
     managed.set(r.email, { email: r.email, userId: r.user_id, deactivatedAt: r.deactivated_at });
   }
   return managed;
-}
-
-function settingsOf(user: ZoomCcUser): ActualUser['settings'] {
-  const u = user as unknown as Record<string, unknown>;
-  const s: Record<string, unknown> = {};
-  for (const k of ['country_iso_code', 'client_integration', 'client_integration_name', 'region_id', 'channel_settings']) {
-    if (u[k] !== undefined && u[k] !== null && u[k] !== '') s[k] = u[k];
-  }
-  return s as ActualUser['settings'];
 }
 
 function inputError(message: string) {

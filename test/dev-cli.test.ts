@@ -74,7 +74,7 @@ test('dev up, up again, status, mail, down', async () => {
   const st = JSON.parse(status.stdout) as { running: boolean; components: { name: string; state: string }[] };
   expect(st.running).toBe(true);
   expect(st.components.filter((c) => c.state === 'running').map((c) => c.name)).toEqual(
-    emulator?.skipped ? ['temporal', 'ldap', 'smtp'] : ['temporal', 'ldap', 'smtp', 'emulator'],
+    ['temporal', 'ldap', 'smtp', 'emulator', 'worker'],
   );
 
   // mail: a message sent to the capture server is listed
@@ -91,7 +91,9 @@ test('dev up, up again, status, mail, down', async () => {
   // down: exactly the recorded processes stop, stack.json goes
   const down = await dev('down');
   expect(down.code).toBe(0);
-  for (const c of [temporal, ldap, smtp, emulator]) if (c?.pid) expect(isAlive(c.pid)).toBe(false);
+  const worker = (JSON.parse(second.stdout) as StackFile).components.worker;
+  expect(worker?.pid).toBeDefined();
+  for (const c of [temporal, ldap, smtp, emulator, worker]) if (c?.pid) expect(isAlive(c.pid)).toBe(false);
   expect(existsSync(path.join(stateDir, 'dev', 'stack.json'))).toBe(false);
 
   const after = await dev('status');

@@ -17,6 +17,7 @@ import {
   allHandlersFinished,
   ContinueAsNew,
 } from '@temporalio/workflow';
+import { BOOKKEEPING, MAIL, READS } from './activity-options';
 import type { createReconcileActivities } from '../activities/reconcile';
 import { OP_ORDER } from '../src/domain/types';
 import { applyOps, historyIsLong } from './apply-ops';
@@ -25,25 +26,9 @@ import type { ChunkTally, PlanResult, ReconcileInput, RunResult, RunStatus } fro
 
 type Activities = ReturnType<typeof createReconcileActivities>;
 
-const retry = { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s' } as const;
-
-// Reads: a directory or ZCC outage fails the run after a few tries (nothing has changed yet).
-const reads = proxyActivities<Activities>({
-  startToCloseTimeout: '30 minutes',
-  heartbeatTimeout: '2 minutes',
-  retry: { ...retry, maximumAttempts: 4, nonRetryableErrorTypes: ['InputError'] },
-});
-// Email delivery: a relay outage must not fail or block the run; unsent mail stays in the outbox
-// and goes out with the next run's delivery.
-const mail = proxyActivities<Activities>({
-  startToCloseTimeout: '30 minutes',
-  heartbeatTimeout: '2 minutes',
-  retry: { ...retry, maximumAttempts: 5 },
-});
-const bookkeeping = proxyActivities<Activities>({
-  startToCloseTimeout: '5 minutes',
-  retry: { ...retry, nonRetryableErrorTypes: ['InputError'] },
-});
+const reads = proxyActivities<Activities>(READS);
+const mail = proxyActivities<Activities>(MAIL);
+const bookkeeping = proxyActivities<Activities>(BOOKKEEPING);
 
 export async function reconcileWorkflow(input: ReconcileInput): Promise<RunResult> {
   const info = workflowInfo();
