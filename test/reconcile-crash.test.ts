@@ -3,12 +3,9 @@
  * creates; a new worker finishes the run, and every user is created exactly once (emulator
  * per-user counts) and gets exactly one email.
  */
-import { spawn, type ChildProcess } from 'child_process';
-import * as fs from 'fs';
-import * as path from 'path';
-import { CLI, ensureBuilt } from './support/cli';
+import { ensureBuilt } from './support/cli';
+import { killWorkerProcesses, startWorkerProcess, until } from './support/worker-process';
 import { mailsOfRun, startSyncEnv, type SyncEnv } from './support/sync-env';
-import { testStack } from './support/stack';
 
 const N = 2000;
 const uid = (i: number) => `k${String(i).padStart(4, '0')}`;
@@ -16,25 +13,6 @@ const mail = (i: number) => `${uid(i)}@example.com`;
 const range = (a: number, b: number) => Array.from({ length: b - a + 1 }, (_, k) => a + k);
 
 let env: SyncEnv;
-const workers: ChildProcess[] = [];
-
-function startWorkerProcess(tag: string): ChildProcess {
-  const log = fs.openSync(path.join(env.dir, `worker-${tag}.log`), 'a');
-  const child = spawn(process.execPath, [CLI, 'worker', '--config', env.configFile, '--workflow-bundle', testStack().workflowBundlePath], {
-    stdio: ['ignore', log, log],
-    env: { ...process.env, LOG_FORMAT: 'json' },
-  });
-  workers.push(child);
-  return child;
-}
-
-async function until(what: string, check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 beforeAll(async () => {
   await ensureBuilt();
@@ -53,12 +31,12 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  for (const w of workers) if (w.exitCode === null) w.kill('SIGKILL');
+  killWorkerProcesses();
   await env?.stop();
 });
 
 test('a worker killed mid-apply is replaced and the run completes with every user created exactly once', async () => {
-  const first = startWorkerProcess('1');
+  const first = startWorkerProcess(env.configFile, env.dir, '1');
   const started = await env.cli(['apply', '--yes', '--no-wait', '--json']);
   expect(started.code).toBe(0);
 
@@ -69,7 +47,7 @@ test('a worker killed mid-apply is replaced and the run completes with every use
   const atKill = (await env.emu.state()).users.length;
   expect(atKill).toBeLessThan(N);
 
-  startWorkerProcess('2');
+  startWorkerProcess(env.configFile, env.dir, '2');
   await until('the run to complete', async () => {
     const row = await env.db('runs').where({ kind: 'reconcile' }).orderBy('created_at', 'desc').first();
     return row?.status === 'completed';

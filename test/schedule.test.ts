@@ -3,6 +3,7 @@
  * `schedule pause` stops them. Real Temporal Schedule on the dev server.
  */
 import { startSyncEnv, type SyncEnv } from './support/sync-env';
+import { until } from './support/worker-process';
 
 let env: SyncEnv;
 const scheduledRuns = async () => env.db('runs').where({ kind: 'reconcile', trigger: 'schedule' }).orderBy('created_at');
@@ -19,14 +20,6 @@ afterAll(async () => {
   await env?.cli(['schedule', 'delete']).catch(() => undefined);
   await env?.stop();
 });
-
-async function until(what: string, check: () => Promise<boolean>, timeoutMs: number) {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 500));
-  }
-}
 
 test('bad schedule input is refused with exit 2 before anything is created', async () => {
   const r = await env.cli(['schedule', 'set', '--every', '15x']);

@@ -5,12 +5,10 @@
  * The worker runs as a real process (`zcc-sync worker`). Mail goes through a slow TCP proxy in
  * front of the SMTP capture server, so delivery of 250 mails takes long enough to be interrupted.
  */
-import { spawn, type ChildProcess } from 'child_process';
-import * as fs from 'fs';
 import * as net from 'net';
-import * as path from 'path';
 import { Client, Connection } from '@temporalio/client';
-import { CLI, ensureBuilt, runCli } from './support/cli';
+import { ensureBuilt, runCli } from './support/cli';
+import { killWorkerProcesses, startWorkerProcess, until } from './support/worker-process';
 import { testStack } from './support/stack';
 import type { JobResult } from '../src/admin/types';
 import { DOMAIN, emailOf, mailsOf, startUsersEnv, writeCsv, type UsersTestEnv } from './users-harness';
@@ -21,7 +19,6 @@ const range = (a: number, b: number) => Array.from({ length: b - a + 1 }, (_, k)
 let env: UsersTestEnv;
 let proxy: net.Server;
 const sockets = new Set<net.Socket>();
-const workers: ChildProcess[] = [];
 
 /** A TCP proxy that delays every chunk the SMTP client sends by `delayMs`. */
 function slowProxy(targetPort: number, delayMs: number): Promise<net.Server> {
@@ -46,24 +43,6 @@ function slowProxy(targetPort: number, delayMs: number): Promise<net.Server> {
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
 }
 
-function startWorkerProcess(tag: string): ChildProcess {
-  const log = fs.openSync(path.join(env.dir, `worker-${tag}.log`), 'a');
-  const child = spawn(process.execPath, [CLI, 'worker', '--config', env.configFile, '--workflow-bundle', testStack().workflowBundlePath], {
-    stdio: ['ignore', log, log],
-    env: { ...process.env, LOG_FORMAT: 'json' },
-  });
-  workers.push(child);
-  return child;
-}
-
-async function until(what: string, check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
 beforeAll(async () => {
   await ensureBuilt();
   proxy = await slowProxy(testStack().smtpPort, 40);
@@ -75,14 +54,14 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  for (const w of workers) if (w.exitCode === null && w.signalCode === null) w.kill('SIGKILL');
+  killWorkerProcesses();
   await env?.stop();
   for (const s of sockets) s.destroy();
   await new Promise((r) => proxy?.close(r));
 });
 
 test('a worker killed while sending a job\'s emails is replaced and no user gets two', async () => {
-  const first = startWorkerProcess('1');
+  const first = startWorkerProcess(env.configFile, env.dir, '1');
   const csv = writeCsv(env.dir, 'kill.csv', ['email', ...range(1, N).map(emailOf)]);
   const started = await runCli(['users', 'assign', '--file', csv, '--role', 'Agent', '--queue', 'Support', '--yes', '--no-wait', '--json', '--config', env.configFile]);
   expect(started.stderr).toBe('');
@@ -96,7 +75,7 @@ test('a worker killed while sending a job\'s emails is replaced and no user gets
   const atKill = (await userMails()).length;
   expect(atKill).toBeLessThan(N);
 
-  startWorkerProcess('2');
+  startWorkerProcess(env.configFile, env.dir, '2');
   const connection = await Connection.connect({ address: testStack().temporalAddress });
   try {
     const client = new Client({ connection, namespace: testStack().namespace });
