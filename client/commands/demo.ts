@@ -6,7 +6,7 @@
  */
 import type { Command } from 'commander';
 import { devUp, describeStack } from '../../src/dev/stack';
-import { readMailbox } from '../../src/dev/smtp';
+import { readMailbox, waitForMails } from '../../src/dev/smtp';
 import { printLine, withJsonOption } from '../common';
 import { withSession } from '../session';
 import { runApply, runPlan } from './reconcile';
@@ -33,7 +33,9 @@ async function demo(opts: DemoOptions): Promise<void> {
   if (already) printLine('The stack already runs; using it.');
   for (const line of describeStack(stack)) printLine(`  ${line}`);
   const mailDir = stack.components.smtp?.dir;
-  const mailsBefore = mailDir ? (await readMailbox(mailDir)).length : 0;
+  const before = mailDir ? await readMailbox(mailDir) : [];
+  const mailsBefore = before.length;
+  const reportsBefore = before.filter((m) => m.headers['x-zcc-sync-event'] === 'runReport').length;
 
   await withSession({ config: stack.configFile }, async (s) => {
     heading('2. What a reconcile would change (zcc-sync plan)');
@@ -44,8 +46,9 @@ async function demo(opts: DemoOptions): Promise<void> {
 
   if (mailDir) {
     heading('4. Emails received by the SMTP capture server (zcc-sync dev mail)');
-    // Delivery follows the report by a moment.
-    await new Promise((r) => setTimeout(r, 1500));
+    // Delivery follows the report: the admins' run report is the last email queued.
+    const isReport = (m: { headers: Record<string, unknown> }) => m.headers['x-zcc-sync-event'] === 'runReport';
+    await waitForMails(mailDir, isReport, reportsBefore + 1, 30_000).catch(() => undefined);
     const mails = (await readMailbox(mailDir)).slice(mailsBefore);
     const byEvent = new Map<string, number>();
     for (const m of mails) {
