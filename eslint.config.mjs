@@ -12,6 +12,11 @@ export default tseslint.config(
     },
   },
   {
+    // Plain CommonJS config files (jest.config.js).
+    files: ['**/*.js'],
+    languageOptions: { sourceType: 'commonjs', globals: { module: 'writable', require: 'readonly', __dirname: 'readonly', process: 'readonly' } },
+  },
+  {
     files: ['workflows/**/*.ts'],
     rules: {
       // Workflow code is replayed: it may only import the workflow SDK and types.
