@@ -9,9 +9,10 @@ import { DirectoryError } from '../src/ldap/connect';
 import { desiredState } from '../src/reconcile/desired';
 import { plan } from '../src/reconcile/plan';
 import { evaluateGuards } from '../src/reconcile/guards';
-import { OP_ORDER, type ActualUser, type DirectoryUser, type ManagedRecord, type Op, type OpKind } from '../src/domain/types';
+import { type ActualUser, type DirectoryUser, type ManagedRecord, type Op, type OpKind } from '../src/domain/types';
 import { chunk, itemsOf, ZoomInputError } from '../src/zoom';
 import { actualUserOf } from '../src/reconcile/actual';
+import { assignChunks } from '../src/reconcile/chunks';
 import type { ActivityDeps } from './index';
 import { getKv, insertInSlices, putKv, saveNames, setRunStatus } from './run-store';
 import { deferNotZoomUsers, recentNotZoomUsers } from './not-zoom-users';
@@ -202,29 +203,18 @@ export function createReconcileActivities(deps: ActivityDeps) {
   };
 }
 
-/** Writes planned ops with their chunk numbers; a chunk holds ops of ≤ chunkSize distinct users. */
+/** Writes planned ops with their chunk numbers (see src/reconcile/chunks.ts). */
 export async function writeOps(db: Knex, runId: string, ops: Op[], chunkSize: number): Promise<Partial<Record<OpKind, number>>> {
-  const chunks: Partial<Record<OpKind, number>> = {};
-  const rows: Record<string, unknown>[] = [];
-  let seq = 0;
-  for (const kind of OP_ORDER) {
-    const users = new Map<string, number>();
-    for (const op of ops) {
-      if (op.kind !== kind) continue;
-      let index = users.get(op.email);
-      if (index === undefined) users.set(op.email, (index = users.size));
-      rows.push({
-        run_id: runId, seq: seq++, kind, chunk: Math.floor(index / chunkSize), email: op.email,
-        before: op.before ? JSON.stringify(op.before) : null, after: op.after ? JSON.stringify(op.after) : null, status: 'pending',
-      });
-    }
-    if (users.size) chunks[kind] = Math.ceil(users.size / chunkSize);
-  }
+  const planned = assignChunks(ops, chunkSize);
+  const rows = planned.ops.map(({ op, kind, chunk }, seq) => ({
+    run_id: runId, seq, kind, chunk, email: op.email,
+    before: op.before ? JSON.stringify(op.before) : null, after: op.after ? JSON.stringify(op.after) : null, status: 'pending',
+  }));
   await db.transaction(async (trx) => {
     await trx('ops').where({ run_id: runId }).delete();
     await insertInSlices(trx, 'ops', rows, 100);
   });
-  return chunks;
+  return planned.chunks;
 }
 
 /** Adopted users become managed; reactivated-by-hand users lose their stale deactivation time. */

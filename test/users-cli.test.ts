@@ -90,6 +90,7 @@ describe('users assign --file with 250 users', () => {
   it('assigns every license with role, package, queues and settings, in 3 chunks of create and 13 batch calls', async () => {
     csv = writeCsv(env.dir, 'assign.csv', ['email', ...assigned]);
     const before = env.emu.stats().calls['POST /contact_center/users/batch'] ?? 0;
+    const queueCallsBefore = env.emu.stats().calls['POST /contact_center/queues/{queueId}/agents'] ?? 0;
     const r = await cli(['users', 'assign', '--file', csv, '--role', 'Agent', '--package', 'premium', '--queue', 'Sales', '--queue', 'support',
       '--set', 'country_iso_code=US', '--set', 'channel_settings.multi_channel_engagements.enable=true', '--yes', '--json', '--as', 'alice']);
     expect(r.stderr).toBe('');
@@ -102,9 +103,11 @@ describe('users assign --file with 250 users', () => {
 
     const chunks = env.chunkCalls.filter((c) => c.runId === first.workflowId);
     expect(chunks.filter((c) => c.kind === 'create').map((c) => c.chunk).sort()).toEqual([0, 1, 2]);
-    // The queue adds of the new users are chunked the same way (250 users → 100/100/50).
-    expect(chunks.filter((c) => c.kind === 'queueAdd').map((c) => c.chunk).sort()).toEqual([0, 1, 2]);
+    // Queue adds are chunked per queue, 90 at a time (whole calls of 30): 2 queues × (90/90/70).
+    expect(chunks.filter((c) => c.kind === 'queueAdd').map((c) => c.chunk).sort()).toEqual([0, 1, 2, 3, 4, 5]);
     expect((env.emu.stats().calls['POST /contact_center/users/batch'] ?? 0) - before).toBe(13);
+    // ceil(250/30) = 9 calls per queue: the lower bound.
+    expect((env.emu.stats().calls['POST /contact_center/queues/{queueId}/agents'] ?? 0) - queueCallsBefore).toBe(18);
 
     const users = await stateUsers();
     for (const email of assigned) {
