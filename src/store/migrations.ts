@@ -180,6 +180,16 @@ const migrations: Migration[] = [
       });
     },
   },
+  {
+    name: '005_ops_by_email',
+    async up(knex) {
+      // Per-user reads of a run's ops (the one-email-per-user notifications page by email).
+      await knex.schema.alterTable('ops', (t) => t.index(['run_id', 'email']));
+    },
+    async down(knex) {
+      await knex.schema.alterTable('ops', (t) => t.dropIndex(['run_id', 'email']));
+    },
+  },
 ];
 
 /** knex MigrationSource over the in-code list above. */
