@@ -17,8 +17,8 @@
  *       [--rate-only] [--keep] [--worker-node-args "--cpu-prof --cpu-prof-dir=DIR"]
  *
  * --scale: time scales of the rate-limited runs, one fresh run each (default 2); --rate-only: only
- * those; --keep: keep .state/bench/reconcile/n<N> (logs, stores); --worker-node-args: node flags for
- * the worker process (diagnosis).
+ * those; --keep: keep .state/bench/reconcile/<pid>/ (logs, stores); --worker-node-args: node flags
+ * for the worker process (diagnosis).
  *
  * Figures go to stdout and to bench/results/reconcile-<N>.json. Compare only numbers taken on the
  * same machine.
@@ -43,7 +43,8 @@ import type { RunResult } from '../workflows/types';
 import { applyChurn, directorySpec, GROUPS, joinerCount, mappings, QUEUES, seed, type ChurnResult } from './reconcile-data';
 import { cpuSeconds, peakRssMb, REPO, resetPeakRss, rssMb, RssSampler, startCli, startEmulatorProcess, type ChildHandle } from './reconcile-procs';
 
-const ROOT = path.join(REPO, '.state', 'bench', 'reconcile');
+// Per process: two benchmark runs in one checkout must not delete each other's directories.
+const ROOT = path.join(REPO, '.state', 'bench', 'reconcile', String(process.pid));
 const EMULATOR_CREDENTIALS = { accountId: 'emulator-account', clientId: 'emulator-client', clientSecret: 'emulator-secret' };
 /** Governor scale for the unthrottled scenarios: far above anything the emulator can serve. */
 const UNTHROTTLED_SCALE = 1000;
@@ -663,6 +664,7 @@ async function main(): Promise<void> {
     }
   } finally {
     await cleanupAll();
+    if (!args.keep) await rm(ROOT, { recursive: true, force: true });
   }
 }
 
