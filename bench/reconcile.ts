@@ -13,12 +13,13 @@
  * peak RSS, history events per execution of the continue-as-new chain, 429s; for scenario 4 the
  * wall time ÷ the rate-limit bound Σ_label calls ÷ (label rate × S).
  *
- *   npx tsc -p tsconfig.build.json && node dist/bench/reconcile.js [--users 10000,100000 | --quick] [--scale S[,S2…]]
- *       [--rate-only] [--keep] [--worker-node-args "--cpu-prof --cpu-prof-dir=DIR"]
+ *   npx tsc -p tsconfig.build.json && node dist/bench/reconcile.js [--users 10000,100000 | --quick] [--scale S[,S2…]|none]
+ *       [--rate-only] [--noops K] [--keep] [--worker-node-args "--cpu-prof --cpu-prof-dir=DIR"]
  *
- * --scale: time scales of the rate-limited runs, one fresh run each (default 2); --rate-only: only
- * those; --keep: keep .state/bench/reconcile/<pid>/ (logs, stores); --worker-node-args: node flags
- * for the worker process (diagnosis).
+ * --scale: time scales of the rate-limited runs, one fresh run each (default 2; `none`: no such
+ * run); --rate-only: only those; --noops K: K no-op runs after the initial one (default 1; more
+ * show whether the worker's memory settles); --keep: keep .state/bench/reconcile/<pid>/ (logs,
+ * stores); --worker-node-args: node flags for the worker process (diagnosis).
  *
  * Figures go to stdout and to bench/results/reconcile-<N>.json. Compare only numbers taken on the
  * same machine.
@@ -67,6 +68,8 @@ interface Args {
   scales: number[];
   /** Only the rate-limited runs (skip initial / no-op / churn). */
   rateOnly: boolean;
+  /** No-op runs after the initial one (more than 1 shows whether the worker's memory settles). */
+  noops: number;
   keep: boolean;
   /** Node flags for the worker process (diagnosis: --cpu-prof, --heapsnapshot-signal=SIGUSR2, --max-old-space-size=N). */
   workerNodeArgs: string[];
@@ -82,11 +85,14 @@ function parseArgs(argv: string[]): Args {
   for (const n of sizes) {
     if (!Number.isInteger(n) || n < 100) throw new Error(`--users: expected comma-separated whole numbers ≥ 100, got ${JSON.stringify(users)}`);
   }
-  const scales = (value('scale') ?? String(DEFAULT_SCALE)).split(',').map((x) => Number(x.trim()));
+  const scaleArg = value('scale') ?? String(DEFAULT_SCALE);
+  const scales = scaleArg === 'none' ? [] : scaleArg.split(',').map((x) => Number(x.trim()));
   for (const sc of scales) {
     if (!Number.isFinite(sc) || sc <= 0) throw new Error(`--scale: expected comma-separated numbers > 0 (time scales of the business plan's rates), got ${JSON.stringify(value('scale'))}`);
   }
-  return { sizes, scales, rateOnly: argv.includes('--rate-only'), keep: argv.includes('--keep'), workerNodeArgs: (value('worker-node-args') ?? '').split(' ').filter(Boolean) };
+  const noops = Number(value('noops') ?? 1);
+  if (!Number.isInteger(noops) || noops < 1) throw new Error(`--noops: expected a whole number ≥ 1, got ${value('noops')}`);
+  return { sizes, scales, noops, rateOnly: argv.includes('--rate-only'), keep: argv.includes('--keep'), workerNodeArgs: (value('worker-node-args') ?? '').split(' ').filter(Boolean) };
 }
 
 // ---- clean-up of everything started --------------------------------------------------------------
@@ -308,6 +314,8 @@ interface ScenarioResult {
   rateLimited429: number;
   /** RSS of the idle worker right after it started polling (this phase's worker). */
   workerStartRssMb: number;
+  /** RSS of the worker when this scenario started (what earlier runs left behind). */
+  workerRssBeforeMb: number;
   /** CPU seconds each process used during the scenario: shows which one bounds the wall time. */
   cpuSeconds: Record<string, number>;
   rateLimit?: {
@@ -341,6 +349,7 @@ async function runScenario(env: Env, scenario: string, extra: Partial<ScenarioRe
   const before = await emulatorStats(env.emulator.url);
   const hwmReset = resetPeakRss(env.worker.pid) && resetPeakRss(env.emulator.pid);
   const sampler = new RssSampler([env.worker.pid, env.emulator.pid]);
+  const workerRssBeforeMb = Math.round(rssMb(env.worker.pid));
   const cpuBefore = Object.fromEntries(Object.entries(env.pids).map(([k, pid]) => [k, cpuSeconds(pid)]));
   const t0 = performance.now();
   const since = () => (performance.now() - t0) / 1000;
@@ -416,6 +425,7 @@ async function runScenario(env: Env, scenario: string, extra: Partial<ScenarioRe
     chunkTimings: chunkTimings(activities),
     rateLimited429: after.rateLimited - before.rateLimited,
     workerStartRssMb: env.workerStartRssMb,
+    workerRssBeforeMb,
     cpuSeconds: cpu,
     ...extra,
   };
@@ -550,7 +560,7 @@ async function runSize(n: number, args: Args, client: Client, temporalAddress: s
     if (!args.rateOnly) {
       await withPhase({ ...phase, name: 'unthrottled' }, async (env) => {
         scenarios.push(await runScenario(env, 'initial'));
-        scenarios.push(await runScenario(env, 'no-op'));
+        for (let i = 1; i <= args.noops; i++) scenarios.push(await runScenario(env, args.noops > 1 ? `no-op #${i}` : 'no-op'));
         process.stderr.write(`[N=${n}] churn: 1% leavers, 1% joiners in slapd…\n`);
         const churn = await applyChurn({ url: slapd.url, adminDN: slapd.adminDN, adminPassword: slapd.adminPassword }, n);
         scenarios.push(await runScenario(env, 'churn 1%', { churn }));
@@ -612,7 +622,7 @@ function printTable(r: SizeResult): void {
       const byKind = Object.entries(c.execP50MsByKind).map(([k, v]) => `${k} ${v}`).join(', ');
       out(`    apply chunks: ${c.chunks}, run p50 ${c.execP50Ms} ms (${byKind}) / p95 ${c.execP95Ms} ms, schedule→start p50 ${c.scheduleToStartP50Ms} ms / p95 ${c.scheduleToStartP95Ms} ms, mean in flight ${c.meanInFlight} of ${r.concurrency}`);
     }
-    out(`    CPU s: ${Object.entries(s.cpuSeconds).map(([k, v]) => `${k} ${v}`).join(', ')}; worker RSS at start ${s.workerStartRssMb} MB, sampled max ${s.workerSampledMaxRssMb} MB`);
+    out(`    CPU s: ${Object.entries(s.cpuSeconds).map(([k, v]) => `${k} ${v}`).join(', ')}; worker RSS idle at start ${s.workerStartRssMb} MB, before this run ${s.workerRssBeforeMb} MB, sampled max ${s.workerSampledMaxRssMb} MB`);
     if (s.churn) out(`    churn: ${s.churn.leavers} leavers, ${s.churn.joiners} joiners written to slapd in ${s.churn.seconds.toFixed(1)} s (not timed)`);
     if (s.rateLimit) {
       const rl = s.rateLimit;
