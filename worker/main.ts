@@ -12,6 +12,7 @@ import { createConfigLogger, type Logger } from '../src/log/logger';
 import { installTemporalRuntimeLogger } from '../src/log/temporal-runtime';
 import { connectTemporal, resolveTemporalAddress } from '../src/temporal/connection';
 import { createWorkerDeps } from './deps';
+import { startMemoryReclaimer } from './memory-reclaimer';
 
 /** How long in-flight activities get to finish after a shutdown request. */
 export const SHUTDOWN_GRACE_TIME = '30s';
@@ -69,7 +70,12 @@ export async function runWorker(opts: RunWorkerOptions): Promise<void> {
       ...(opts.workflowBundlePath ? { workflowBundle: { codePath: opts.workflowBundlePath } } : { workflowsPath: workflowsPath() }),
       activities: { ...createActivities(deps), ...opts.activityOverrides },
       shutdownGraceTime: SHUTDOWN_GRACE_TIME,
+      // Workflows here only orchestrate (a few per task queue): one workflow thread is plenty,
+      // and each extra thread is another V8 isolate holding the bundle.
+      workflowThreadPoolSize: 1,
     });
+    const reclaimer = startMemoryReclaimer();
+    cleanups.push(() => reclaimer.stop());
 
     const stop = (reason: string) => {
       if (worker.getState() !== 'RUNNING') return;
@@ -98,7 +104,7 @@ export async function runWorker(opts: RunWorkerOptions): Promise<void> {
     log.info({ address, namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue }, 'worker running');
     opts.onRunning?.(worker);
     await running;
-    log.info('worker stopped');
+    log.info({ fullCollections: reclaimer.collections() }, 'worker stopped');
   } finally {
     for (const c of cleanups) c();
     await connection?.close().catch((err: unknown) => log.warn({ err }, 'closing the Temporal connection failed'));
