@@ -6,17 +6,15 @@ import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { Knex } from 'knex';
 import { readDirectory } from '../src/ldap/snapshot';
 import { DirectoryError } from '../src/ldap/connect';
-import { desiredState } from '../src/reconcile/desired';
-import { plan } from '../src/reconcile/plan';
 import { evaluateGuards } from '../src/reconcile/guards';
-import { type ActualUser, type DirectoryUser, type ManagedRecord, type Op, type OpKind } from '../src/domain/types';
-import { chunk, itemsOf, ZoomInputError } from '../src/zoom';
+import { type DirectoryUser, type Op, type OpKind } from '../src/domain/types';
+import { chunk, ZoomInputError } from '../src/zoom';
 import { actualUserOf } from '../src/reconcile/actual';
 import { assignChunks } from '../src/reconcile/chunks';
 import type { ActivityDeps } from './index';
 import { getKv, insertInSlices, putKv, saveNames, setRunStatus } from './run-store';
-import { deferNotZoomUsers, recentNotZoomUsers } from './not-zoom-users';
 import { reportRun } from './report';
+import { planRun } from './plan-run';
 import type { ChunkTally, PlanResult, RunResult, RunStatus } from '../workflows/types';
 
 const LAST_GOOD_DIRECTORY_USERS = 'lastGoodDirectoryUsers';
@@ -87,64 +85,47 @@ export function createReconcileActivities(deps: ActivityDeps) {
     }
     await saveNames(db, input.runId, { roles: Object.fromEntries(roles), queues: Object.fromEntries(queues) });
 
-    const users = new Map<string, ActualUser>();
-    for await (const u of zoom.allUsers()) {
-      const actual = actualUserOf(u);
-      users.set(actual.email, actual);
-      if (users.size % 3000 === 0) Context.current().heartbeat({ users: users.size });
-    }
-    // Queue membership is read from the mapped queues only: zcc-sync manages those, no others.
-    for (const [name, id] of queues) {
-      for await (const agent of itemsOf(zoom.listQueueAgents(id))) {
-        const u = agent.user_email ? users.get(agent.user_email.toLowerCase()) : undefined;
-        if (u) u.queues.push(name);
+    // Users and the mapped queues' agents (zcc-sync manages those queues, no others) are read at
+    // the same time and written page by page: the reads are what a no-op run waits on (~1,470
+    // pages at 100k users), and no list is ever held whole. Membership joins users at plan time.
+    await clearContactCenterSnapshot(db, input.runId);
+    let users = 0;
+    let members = 0;
+    const beat = () => Context.current().heartbeat({ users, members });
+    const readUsers = async () => {
+      for await (const page of zoom.listUsers()) {
+        const rows = page.items.map(actualUserOf).map((u) => ({
+          run_id: input.runId, email: u.email, user_id: u.userId, display_name: u.displayName, role_name: u.roleName,
+          package_name: u.packageName, access: u.access, queues: '[]', settings: JSON.stringify(u.settings),
+        }));
+        // A user listed twice (the list moved while paging) is kept once.
+        await insertPage(db, 'cc_snapshot', rows, ['run_id', 'email']);
+        users += rows.length;
+        beat();
       }
-    }
-    for (const u of users.values()) u.queues.sort();
-    await db.transaction(async (trx) => {
-      await trx('cc_snapshot').where({ run_id: input.runId }).delete();
-      await insertInSlices(trx, 'cc_snapshot', [...users.values()].map((u) => ({
-        run_id: input.runId, email: u.email, user_id: u.userId, display_name: u.displayName, role_name: u.roleName,
-        package_name: u.packageName, access: u.access, queues: JSON.stringify(u.queues), settings: JSON.stringify(u.settings),
-      })));
-    });
-    return { users: users.size, queues: queues.size };
+    };
+    const readAgents = async (queue: string, queueId: string) => {
+      for await (const page of zoom.listQueueAgents(queueId)) {
+        const rows = page.items.filter((a) => a.user_email).map((a) => ({ run_id: input.runId, email: (a.user_email as string).toLowerCase(), queue }));
+        await insertPage(db, 'cc_queue_members', rows, ['run_id', 'email', 'queue']);
+        members += rows.length;
+        beat();
+      }
+    };
+    await Promise.all([readUsers(), ...[...queues].map(([name, id]) => readAgents(name, id))]);
+    return { users, queues: queues.size, members };
   }
 
   async function computePlan(input: { runId: string }): Promise<PlanResult> {
-    const dirRows = await db('directory_snapshot').where({ run_id: input.runId });
-    const directoryUsers: DirectoryUser[] = dirRows.map((r) => ({
-      email: r.email, displayName: r.display_name ?? '', uniqueId: r.unique_id ?? '', dn: r.dn ?? '', groups: JSON.parse(r.groups),
-    }));
-    const desired = desiredState(directoryUsers, config.mappings);
-    const actual = new Map<string, ActualUser>();
-    for (const r of await db('cc_snapshot').where({ run_id: input.runId })) {
-      actual.set(r.email, {
-        email: r.email, userId: r.user_id, displayName: r.display_name ?? '', roleName: r.role_name ?? '',
-        packageName: r.package_name ?? null, access: r.access, queues: JSON.parse(r.queues), settings: JSON.parse(r.settings ?? '{}'),
-      });
-    }
-    const managed = await loadManaged(db);
-    const mappedQueues = config.mappings.flatMap((m) => m.queues);
-    const now = new Date();
-    const planned = plan({ desired, actual, managed, policy: config.policy, now, mappedQueues });
-    const recent = await recentNotZoomUsers(db, config.policy.retryNotZoomUsersAfterHours, now);
-    const { ops, summary, deferred } = deferNotZoomUsers(planned.ops, planned.summary, recent);
-    const result = { ...planned, ops, summary, warnings: [...planned.warnings] };
-    if (deferred.length) {
-      result.warnings.push(
-        `${deferred.length} directory user(s) are not Zoom users (Zoom answered 1004); their license is tried again ${config.policy.retryNotZoomUsersAfterHours} h after the last try: ${deferred.slice(0, 10).join(', ')}${deferred.length > 10 ? ', …' : ''}`,
-      );
-    }
+    const result = await planRun(db, input.runId, config, new Date(), { onSlice: (users) => Context.current().heartbeat({ users }) });
     // Recorded once the run completes: adopted users become managed even when they needed no op.
     await putKv(db, `adopt:${input.runId}`, { adopt: result.adopt, clearDeactivated: result.clearDeactivated });
-    const chunks = await writeOps(db, input.runId, result.ops, config.policy.chunkSize);
     const lastGood = await getKv<number>(db, LAST_GOOD_DIRECTORY_USERS);
     const guard = evaluateGuards({
-      directoryUsers: directoryUsers.length,
+      directoryUsers: result.directoryUsers,
       lastGoodDirectoryUsers: lastGood,
       summary: result.summary,
-      managedCount: managed.size,
+      managedCount: result.managedUsers,
       policy: config.policy,
     });
     const warningRows = await db('run_warnings').where({ run_id: input.runId }).count<{ n: number }[]>({ n: '*' });
@@ -158,9 +139,9 @@ export function createReconcileActivities(deps: ActivityDeps) {
     });
     return {
       summary: result.summary,
-      chunks,
+      chunks: result.chunks,
       guard,
-      directoryUsers: directoryUsers.length,
+      directoryUsers: result.directoryUsers,
       warnings: Number(warningRows[0]?.n ?? 0) + result.warnings.length,
     };
   }
@@ -203,10 +184,10 @@ export function createReconcileActivities(deps: ActivityDeps) {
   };
 }
 
-/** Writes planned ops with their chunk numbers (see src/reconcile/chunks.ts). */
+/** Writes a whole list of planned ops with their chunk numbers (admin jobs; see src/reconcile/chunks.ts). */
 export async function writeOps(db: Knex, runId: string, ops: Op[], chunkSize: number): Promise<Partial<Record<OpKind, number>>> {
   const planned = assignChunks(ops, chunkSize);
-  const rows = planned.ops.map(({ op, kind, chunk }, seq) => ({
+  const rows = planned.ops.map(({ op, kind, seq, chunk }) => ({
     run_id: runId, seq, kind, chunk, email: op.email,
     before: op.before ? JSON.stringify(op.before) : null, after: op.after ? JSON.stringify(op.after) : null, status: 'pending',
   }));
@@ -215,6 +196,16 @@ export async function writeOps(db: Knex, runId: string, ops: Op[], chunkSize: nu
     await insertInSlices(trx, 'ops', rows, 100);
   });
   return planned.chunks;
+}
+
+/** A page of snapshot rows; rows already there (same key) are kept as they are. */
+async function insertPage(db: Knex, table: string, rows: Record<string, unknown>[], key: string[]): Promise<void> {
+  for (let i = 0; i < rows.length; i += 100) await db(table).insert(rows.slice(i, i + 100)).onConflict(key).ignore();
+}
+
+async function clearContactCenterSnapshot(db: Knex, runId: string): Promise<void> {
+  await db('cc_snapshot').where({ run_id: runId }).delete();
+  await db('cc_queue_members').where({ run_id: runId }).delete();
 }
 
 /** Adopted users become managed; reactivated-by-hand users lose their stale deactivation time. */
@@ -232,14 +223,6 @@ async function recordAdoptions(db: Knex, runId: string): Promise<void> {
     }
     for (const part of chunk(facts.clearDeactivated, 500)) await trx('managed_users').whereIn('email', part).update({ deactivated_at: null });
   });
-}
-
-async function loadManaged(db: Knex): Promise<Map<string, ManagedRecord>> {
-  const managed = new Map<string, ManagedRecord>();
-  for (const r of await db('managed_users').whereNull('removed_at')) {
-    managed.set(r.email, { email: r.email, userId: r.user_id, deactivatedAt: r.deactivated_at });
-  }
-  return managed;
 }
 
 function inputError(message: string) {

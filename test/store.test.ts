@@ -8,7 +8,7 @@ import { closeStore, migrateStore, openStore, SQLITE_FILE } from '../src/store/d
 import { migrationSource } from '../src/store/migrations';
 
 /** Tables the migrations create (later migrations may add more; these must be there). */
-const TABLES = ['runs', 'directory_snapshot', 'cc_snapshot', 'ops', 'run_warnings', 'managed_users', 'audit', 'kv', 'jobs', 'job_items', 'outbox'];
+const TABLES = ['runs', 'directory_snapshot', 'cc_snapshot', 'ops', 'run_warnings', 'managed_users', 'audit', 'kv', 'jobs', 'job_items', 'outbox', 'cc_queue_members'];
 
 async function migrationNames(): Promise<string[]> {
   const list = await migrationSource.getMigrations([]);

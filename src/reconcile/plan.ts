@@ -41,6 +41,8 @@ export interface PlanInput {
   excluded?: (email: string) => boolean;
   /** Queue names zcc-sync manages; only these are ever removed from a user. */
   mappedQueues?: Iterable<string>;
+  /** Warn about adopted and left-inactive users (default true; callers planning in slices warn once themselves). */
+  scopeWarnings?: boolean;
 }
 
 export interface Plan {
@@ -54,6 +56,8 @@ export interface Plan {
    * (reactivated by hand): clear `deactivated_at` so an old grace clock is not reused later.
    */
   clearDeactivated: string[];
+  /** Desired users inactive in ZCC whom zcc-sync did not deactivate: left so, with a warning. */
+  leftInactive: string[];
 }
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -163,14 +167,9 @@ export function plan(input: PlanInput): Plan {
     if (ops.length === before) unchanged++;
   }
 
-  if (adopt.length > 0) {
-    adopt.sort(cmp);
-    warnings.push(`${adopt.length} user(s) already in ZCC and in a mapped group are adopted (managed by zcc-sync from now on): ${listSome(adopt)}`);
-  }
-  if (leftInactive.length > 0) {
-    leftInactive.sort(cmp);
-    warnings.push(`${leftInactive.length} user(s) in a mapped group are inactive in ZCC but were not deactivated by zcc-sync; left inactive (reactivate them in ZCC, or remove them from the group): ${listSome(leftInactive)}`);
-  }
+  adopt.sort(cmp);
+  leftInactive.sort(cmp);
+  if (input.scopeWarnings !== false) warnings.push(...scopeWarnings({ count: adopt.length, first: adopt }, { count: leftInactive.length, first: leftInactive }));
 
   const order = new Map(OP_ORDER.map((k, i) => [k, i]));
   const queueOf = (op: Op) => String((op.after ?? op.before ?? {}).queue ?? '');
@@ -178,11 +177,32 @@ export function plan(input: PlanInput): Plan {
 
   const summary: PlanSummary = { create: 0, update: 0, queueAdd: 0, queueRemove: 0, deactivate: 0, remove: 0, unchanged };
   for (const op of ops) summary[op.kind]++;
-  return { ops, summary, warnings, adopt, clearDeactivated: clearDeactivated.sort(cmp) };
+  return { ops, summary, warnings, adopt, clearDeactivated: clearDeactivated.sort(cmp), leftInactive };
 }
 
-function listSome(emails: string[], n = 10): string {
-  return emails.length <= n ? emails.join(', ') : `${emails.slice(0, n).join(', ')}, … (+${emails.length - n} more)`;
+/** How many users, and the first of them in email order (at least the first 10 when there are more). */
+export interface UserSample {
+  count: number;
+  first: string[];
+}
+
+/**
+ * The plan's notes on its scope: desired users adopted, desired users left inactive. Separate from
+ * `plan` so a caller planning in slices can count across slices and warn once.
+ */
+export function scopeWarnings(adopted: UserSample, leftInactive: UserSample): string[] {
+  const warnings: string[] = [];
+  if (adopted.count > 0) {
+    warnings.push(`${adopted.count} user(s) already in ZCC and in a mapped group are adopted (managed by zcc-sync from now on): ${listSome(adopted)}`);
+  }
+  if (leftInactive.count > 0) {
+    warnings.push(`${leftInactive.count} user(s) in a mapped group are inactive in ZCC but were not deactivated by zcc-sync; left inactive (reactivate them in ZCC, or remove them from the group): ${listSome(leftInactive)}`);
+  }
+  return warnings;
+}
+
+function listSome({ count, first }: UserSample, n = 10): string {
+  return count <= n ? first.slice(0, n).join(', ') : `${first.slice(0, n).join(', ')}, … (+${count - n} more)`;
 }
 
 /** A desired user present in ZCC: role, package, settings, access, queues. */

@@ -190,6 +190,22 @@ const migrations: Migration[] = [
       await knex.schema.alterTable('ops', (t) => t.dropIndex(['run_id', 'email']));
     },
   },
+  {
+    name: '006_cc_queue_members',
+    async up(knex) {
+      // A reconcile's ZCC snapshot: queue membership apart from the users, so users and every
+      // mapped queue's agents are read at the same time and written page by page.
+      await knex.schema.createTable('cc_queue_members', (t) => {
+        t.string('run_id').notNullable();
+        t.string('email').notNullable();
+        t.string('queue').notNullable();
+        t.primary(['run_id', 'email', 'queue']);
+      });
+    },
+    async down(knex) {
+      await knex.schema.dropTableIfExists('cc_queue_members');
+    },
+  },
 ];
 
 /** knex MigrationSource over the in-code list above. */

@@ -1,0 +1,152 @@
+/**
+ * Planning a run in slices (activities/plan-run.ts) gives exactly the plan of the whole: same ops
+ * in the same order, same chunks, same summary and warnings — whatever the slice size, including
+ * slices that end inside one source but not the others.
+ */
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import type { Knex } from 'knex';
+import { planRun } from '../activities/plan-run';
+import { writeOps } from '../activities/reconcile';
+import { parseConfigText } from '../src/config/load';
+import type { Config } from '../src/config/schema';
+import { desiredState } from '../src/reconcile/desired';
+import { plan } from '../src/reconcile/plan';
+import type { ActualUser, DirectoryUser, ManagedRecord } from '../src/domain/types';
+import { closeStore, openStore } from '../src/store/db';
+
+const NOW = new Date('2026-06-01T12:00:00Z');
+const G = (cn: string) => `cn=${cn},ou=groups,dc=example,dc=com`;
+
+function configIn(dir: string): Config {
+  return parseConfigText(
+    `stateDir: ${dir}
+mappings:
+  - { group: "${G('agents')}", role: Agent, package: essentials, queues: [Sales, Support], priority: 0, settings: { country_iso_code: US } }
+  - { group: "${G('supervisors')}", role: Supervisor, package: premium, queues: [Support, Escalations], priority: 10 }
+  - { group: "${G('billing')}", role: Agent, package: essentials, queues: [Billing], priority: 5 }
+policy:
+  leaver: deactivate
+  removeAfterDays: 30
+  chunkSize: 7
+  exclude: ["ceo@x.com"]
+`,
+    { env: {} },
+  );
+}
+
+/** A small deterministic random (mulberry32). */
+function random(seed: number): () => number {
+  let a = seed;
+  return () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Directory, ZCC and managed users overlapping in every way the planner distinguishes. */
+function world(seed: number) {
+  const r = random(seed);
+  const pick = <T>(xs: T[]) => xs[Math.floor(r() * xs.length)];
+  const directory: DirectoryUser[] = [];
+  const actual: ActualUser[] = [];
+  const managed: ManagedRecord[] = [];
+  for (let i = 0; i < 240; i++) {
+    const email = i === 0 ? 'ceo@x.com' : `u${String(Math.floor(r() * 1e6)).padStart(6, '0')}-${i}@x.com`;
+    const inDirectory = r() < 0.7;
+    const inZcc = r() < 0.6;
+    const isManaged = r() < 0.5;
+    if (inDirectory) {
+      const groups = [G('agents'), G('supervisors'), G('billing'), G('other')].filter(() => r() < 0.4);
+      directory.push({ email, displayName: `User ${i}`, uniqueId: `id${i}`, dn: `uid=u${i},ou=people,dc=example,dc=com`, groups: groups.length ? groups : [G('agents')] });
+    }
+    if (inZcc) {
+      actual.push({
+        email, userId: `zid${i}`, displayName: `User ${i}`, roleName: pick(['Agent', 'Supervisor', 'agent']), packageName: pick(['essentials', 'premium']),
+        access: r() < 0.8 ? 'active' : 'inactive', queues: ['Sales', 'Support', 'Escalations', 'Billing', 'Unmanaged'].filter(() => r() < 0.4).sort(),
+        settings: r() < 0.5 ? { country_iso_code: 'US' } : {},
+      });
+    }
+    if (isManaged) managed.push({ email, userId: `zid${i}`, deactivatedAt: r() < 0.3 ? new Date(NOW.getTime() - Math.floor(r() * 60) * 86_400_000).toISOString() : null });
+  }
+  return { directory, actual, managed };
+}
+
+async function seed(db: Knex, runId: string, w: ReturnType<typeof world>): Promise<void> {
+  for (const u of w.directory) {
+    await db('directory_snapshot').insert({ run_id: runId, email: u.email, display_name: u.displayName, unique_id: u.uniqueId, dn: u.dn, groups: JSON.stringify(u.groups) });
+  }
+  for (const u of w.actual) {
+    await db('cc_snapshot').insert({
+      run_id: runId, email: u.email, user_id: u.userId, display_name: u.displayName, role_name: u.roleName,
+      package_name: u.packageName, access: u.access, queues: '[]', settings: JSON.stringify(u.settings),
+    });
+    for (const queue of u.queues) await db('cc_queue_members').insert({ run_id: runId, email: u.email, queue });
+  }
+  for (const m of w.managed) {
+    await db('managed_users').insert({ email: m.email, user_id: m.userId, provisioned_by: 'earlier', provisioned_at: NOW.toISOString(), deactivated_at: m.deactivatedAt, removed_at: null });
+  }
+}
+
+const opsOf = async (db: Knex, runId: string) =>
+  (await db('ops').where({ run_id: runId }).orderBy('seq').select('kind', 'email', 'chunk', 'before', 'after')) as Array<Record<string, unknown>>;
+
+let dir: string;
+let config: Config;
+let db: Knex;
+beforeAll(async () => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'zcc-plan-run-'));
+  config = configIn(dir);
+  db = await openStore(config);
+});
+afterAll(async () => {
+  await closeStore(db);
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+test.each([1, 3, 17, 5000])('slices of %i users give the plan of the whole', async (sliceUsers) => {
+  const w = world(42);
+  await db('managed_users').delete();
+  const runId = `run-${sliceUsers}`;
+  await seed(db, runId, w);
+
+  const whole = plan({
+    desired: desiredState(w.directory, config.mappings),
+    actual: new Map(w.actual.map((u) => [u.email, u])),
+    managed: new Map(w.managed.map((m) => [m.email, m])),
+    policy: config.policy,
+    now: NOW,
+    mappedQueues: config.mappings.flatMap((m) => m.queues),
+  });
+  const expectedChunks = await writeOps(db, 'expected', whole.ops, config.policy.chunkSize);
+  const expected = await opsOf(db, 'expected');
+
+  const sliced = await planRun(db, runId, config, NOW, { sliceUsers });
+  // The world exercises every kind, adoption and "left inactive".
+  for (const kind of ['create', 'update', 'queueAdd', 'queueRemove', 'deactivate', 'remove'] as const) expect(whole.summary[kind]).toBeGreaterThan(0);
+  expect(whole.adopt.length).toBeGreaterThan(0);
+  expect(whole.leftInactive.length).toBeGreaterThan(0);
+
+  expect(await opsOf(db, runId)).toEqual(expected);
+  expect(sliced.chunks).toEqual(expectedChunks);
+  expect(sliced.summary).toEqual(whole.summary);
+  expect(sliced.warnings).toEqual(whole.warnings);
+  expect(sliced.adopt).toEqual(whole.adopt);
+  expect(sliced.clearDeactivated).toEqual(whole.clearDeactivated);
+  expect(sliced.directoryUsers).toBe(w.directory.length);
+  expect(sliced.managedUsers).toBe(w.managed.length);
+});
+
+test('planning again replaces the run\'s ops (a retried activity)', async () => {
+  const w = world(7);
+  await db('managed_users').delete();
+  await seed(db, 'again', w);
+  const first = await planRun(db, 'again', config, NOW, { sliceUsers: 5 });
+  const ops = await opsOf(db, 'again');
+  const second = await planRun(db, 'again', config, NOW, { sliceUsers: 5 });
+  expect(second).toEqual(first);
+  expect(await opsOf(db, 'again')).toEqual(ops);
+});
