@@ -12,7 +12,7 @@ import { chunk, ZoomInputError } from '../src/zoom';
 import { actualUserOf } from '../src/reconcile/actual';
 import { assignChunks } from '../src/reconcile/chunks';
 import type { ActivityDeps } from './index';
-import { getKv, insertInSlices, putKv, saveNames, setRunStatus } from './run-store';
+import { getKv, insertInSlices, pruneSnapshots, putKv, saveNames, setRunStatus } from './run-store';
 import { reportRun } from './report';
 import { planRun } from './plan-run';
 import type { ChunkTally, PlanResult, RunResult, RunStatus } from '../workflows/types';
@@ -26,6 +26,7 @@ export function createReconcileActivities(deps: ActivityDeps) {
     const now = new Date().toISOString();
     const existing = await db('runs').where({ id: input.runId }).first();
     if (!existing) {
+      await pruneSnapshots(db);
       await db('runs').insert({
         id: input.runId,
         workflow_id: input.workflowId,

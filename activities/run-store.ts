@@ -43,3 +43,15 @@ export async function setRunStatus(db: Knex, runId: string, status: RunStatus, e
 export async function insertInSlices(db: Knex | Knex.Transaction, table: string, rows: Record<string, unknown>[], slice = 200): Promise<void> {
   for (let i = 0; i < rows.length; i += slice) await db(table).insert(rows.slice(i, i + slice));
 }
+
+/** Snapshot tables: a run's working copy of the directory and of ZCC. */
+const SNAPSHOT_TABLES = ['directory_snapshot', 'cc_snapshot', 'cc_queue_members'];
+
+/**
+ * Drops the snapshots of finished runs but the latest `keep`. Snapshots are a run's working data
+ * (a 100k-user reconcile writes ~300k rows); ops, warnings, reports and the audit log stay.
+ */
+export async function pruneSnapshots(db: Knex, keep = 3): Promise<void> {
+  const old = db('runs').whereNotNull('finished_at').orderBy('finished_at', 'desc').offset(keep).select('id');
+  for (const table of SNAPSHOT_TABLES) await db(table).whereIn('run_id', old.clone()).delete();
+}
