@@ -3,7 +3,7 @@
  * activity per chunk of users, a bounded number of chunks at once. The ops themselves live in
  * the store under the run id; only ids and counts cross the workflow boundary.
  */
-import { proxyActivities, workflowInfo } from '@temporalio/workflow';
+import { patched, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type * as activities from '../activities/apply';
 import { OP_ORDER, type OpKind } from '../src/domain/types';
 import type { ChunkResult, ChunkTally } from './types';
@@ -31,19 +31,71 @@ export interface ApplyOptions {
   tally: ChunkTally;
   /** Called after every chunk, so the caller can update its progress query. */
   onChunk(result: ChunkResult): void;
-  /** Asked between batches of chunks: true means "continue as new now" (history is long). */
+  /** Asked before starting chunks: true means "continue as new now" (history is long). */
   shouldPause(): boolean;
 }
 
+/**
+ * Runs that began before the sliding window replay the batch loop: the two schedule activities in
+ * a different order, and a workflow must replay exactly what it did.
+ */
+export const SLIDING_WINDOW_PATCH = 'apply-sliding-window';
+
 /** Applies ops from the cursor on. Returns the cursor to resume from, or null when all ops ran. */
 export async function applyOps(opts: ApplyOptions): Promise<ApplyCursor | null> {
+  return patched(SLIDING_WINDOW_PATCH) ? applyInWindow(opts) : applyInBatches(opts);
+}
+
+/**
+ * A sliding window: a new chunk starts as soon as one finishes, so `concurrency` chunks are in
+ * flight all the time and the rate governor never runs dry between chunks (batches left the API
+ * idle while the slowest chunk of each batch and a workflow task finished: 100k users at the
+ * business plan's limits took 1.096× the rate-limit bound, 1.060× with the window). The window
+ * drains before continuing as new or skipping creates, so the cursor always means "every chunk
+ * before it is done".
+ */
+async function applyInWindow(opts: ApplyOptions): Promise<ApplyCursor | null> {
+  const cursor = { ...opts.cursor };
+  for (; cursor.kindIndex < OP_ORDER.length; cursor.kindIndex++, cursor.chunk = 0) {
+    const kind = OP_ORDER[cursor.kindIndex];
+    const total = opts.chunks[kind] ?? 0;
+    const inFlight = new Map<number, Promise<{ chunk: number; result: ChunkResult }>>();
+    let next = cursor.chunk;
+    let pause = false;
+    while (next < total || inFlight.size > 0) {
+      const stopped = kind === 'create' && cursor.createsStopped;
+      if (!pause && !stopped && inFlight.size === 0) pause = opts.shouldPause();
+      while (!pause && !stopped && next < total && inFlight.size < opts.concurrency) {
+        const chunk = next++;
+        inFlight.set(chunk, applyChunk({ runId: opts.runId, kind, chunk, actor: opts.actor, adopt: opts.adopt }).then((result) => ({ chunk, result })));
+        pause = opts.shouldPause();
+      }
+      if (inFlight.size === 0) break;
+      const { chunk, result } = await Promise.race(inFlight.values());
+      inFlight.delete(chunk);
+      addChunk(opts.tally, result);
+      if (result.licenseExhausted) cursor.createsStopped = true;
+      opts.onChunk(result);
+    }
+    cursor.chunk = next;
+    if (kind === 'create' && cursor.createsStopped && cursor.chunk < total) {
+      // The license pool ran out: the remaining creates cannot succeed. Mark them, don't call Zoom.
+      await skipPendingOps({ runId: opts.runId, kind, reason: 'license_exhausted' });
+      cursor.chunk = total;
+    }
+    if (cursor.chunk < total) return cursor;
+  }
+  return null;
+}
+
+/** The loop before the sliding window: batches of `concurrency` chunks (kept for replay). */
+async function applyInBatches(opts: ApplyOptions): Promise<ApplyCursor | null> {
   const cursor = { ...opts.cursor };
   for (; cursor.kindIndex < OP_ORDER.length; cursor.kindIndex++, cursor.chunk = 0) {
     const kind = OP_ORDER[cursor.kindIndex];
     const total = opts.chunks[kind] ?? 0;
     while (cursor.chunk < total) {
       if (kind === 'create' && cursor.createsStopped) {
-        // The license pool ran out: the remaining creates cannot succeed. Mark them, don't call Zoom.
         await skipPendingOps({ runId: opts.runId, kind, reason: 'license_exhausted' });
         cursor.chunk = total;
         break;
