@@ -9,7 +9,7 @@ import { createWriteStream, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { stopPid } from '../src/dev/proc';
-import { withMallocDefaults } from '../src/dev/malloc-env';
+import { NODE_FLAGS, withMallocDefaults } from '../src/dev/process-defaults';
 
 export const REPO = path.resolve(__dirname, '..', '..');
 export const CLI_MAIN = path.join(REPO, 'dist', 'client', 'main.js');
@@ -26,8 +26,8 @@ export interface ChildHandle {
 
 /** `node [NODE_ARGS] dist/client/main.js ARGS`, output to `logFile`. */
 export function startCli(name: string, args: string[], logFile: string, onLine?: (line: string) => void, nodeArgs: string[] = []): ChildHandle {
-  // As bin/zcc-sync runs it: with its malloc defaults.
-  const proc = spawn(process.execPath, [...nodeArgs, CLI_MAIN, ...args], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'], env: withMallocDefaults() });
+  // As bin/zcc-sync runs it: with its malloc defaults and node flags.
+  const proc = spawn(process.execPath, [...NODE_FLAGS, ...nodeArgs, CLI_MAIN, ...args], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'], env: withMallocDefaults() });
   if (!proc.pid) throw new Error(`could not start ${name}`);
   const log = createWriteStream(logFile, { flags: 'a' });
   let tail = '';

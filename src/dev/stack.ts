@@ -18,7 +18,7 @@ import { ensureTemporalBinary, resolveTemporalRoute, startTemporal, TEMPORAL_CLI
 import { ensureSlapdInstalled, isInstanceLoaded, startSlapd } from './slapd';
 import { READER_DN, READER_PASSWORD, PEOPLE_BASE, GROUPS_BASE } from './ldif';
 import { sampleDirectorySpec, sampleMappings, sampleSeed } from './sample';
-import { withMallocDefaults } from './malloc-env';
+import { NODE_FLAGS, withMallocDefaults } from './process-defaults';
 
 /** Conventional ports of the demo stack; a busy one is replaced by a free port. */
 export const DEFAULT_DEV_PORTS = { temporal: 7233, temporalUi: 8233, ldap: 3890, smtp: 2525, emulator: 9180 } as const;
@@ -259,7 +259,7 @@ async function spawnCli(cliEntry: string, args: string[], logFile: string, ready
   const fd = openSync(logFile, 'a');
   let child;
   try {
-    child = spawn(process.execPath, [cliEntry, ...args], { detached: true, stdio: ['ignore', fd, fd], env: withMallocDefaults() });
+    child = spawn(process.execPath, [...NODE_FLAGS, cliEntry, ...args], { detached: true, stdio: ['ignore', fd, fd], env: withMallocDefaults() });
   } finally {
     closeSync(fd);
   }
