@@ -4,6 +4,7 @@
  * works from a pid alone.
  */
 import { readFileSync } from 'node:fs';
+import { open, readFile, unlink } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 /**
@@ -93,4 +94,28 @@ export async function stopPid(
   signal('SIGKILL');
   await waitForExit(pid, 5_000);
   return 'killed';
+}
+
+export type LockAttempt = { release: () => Promise<void> } | { holder: number };
+
+/**
+ * Tries to take a lock file: created exclusively, holding this process's pid. Returns its release,
+ * or the pid its holder wrote (0 when it has written none yet). Callers decide how to wait and
+ * when a holder counts as dead (`isAlive`).
+ */
+export async function tryLockFile(file: string): Promise<LockAttempt> {
+  try {
+    const fh = await open(file, 'wx');
+    await fh.writeFile(String(process.pid));
+    await fh.close();
+    return { release: () => unlink(file).catch(() => undefined) };
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+  }
+  return { holder: await lockHolder(file) };
+}
+
+/** The pid in a lock file; 0 when it is empty or gone. */
+export async function lockHolder(file: string): Promise<number> {
+  return Number((await readFile(file, 'utf8').catch(() => '')).trim()) || 0;
 }

@@ -6,13 +6,13 @@
  */
 import { spawn } from 'node:child_process';
 import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
-import { mkdir, open, readFile, rm, unlink, writeFile, rename } from 'node:fs/promises';
+import { mkdir, readFile, rm, unlink, writeFile, rename } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import YAML from 'yaml';
 import { configSchema } from '../config/schema';
-import { isAlive, isSameProcess, processStartId, stopPid } from './proc';
+import { isAlive, isSameProcess, processStartId, stopPid, tryLockFile } from './proc';
 import { pickPort, canConnect } from './ports';
 import { ensureTemporalBinary, resolveTemporalRoute, startTemporal, TEMPORAL_CLI_VERSION } from './temporal';
 import { ensureSlapdInstalled, isInstanceLoaded, startSlapd } from './slapd';
@@ -377,17 +377,9 @@ async function takeUpLock(file: string): Promise<() => Promise<void>> {
   const deadline = Date.now() + 15 * 60_000; // a first run may build Temporal for minutes
   let announced = false;
   for (;;) {
-    try {
-      const fh = await open(file, 'wx');
-      await fh.writeFile(String(process.pid));
-      await fh.close();
-      return async () => {
-        await unlink(file).catch(() => undefined);
-      };
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-    }
-    const holder = Number((await readFile(file, 'utf8').catch(() => '')).trim());
+    const attempt = await tryLockFile(file);
+    if ('release' in attempt) return attempt.release;
+    const holder = attempt.holder;
     if (holder && !isAlive(holder)) {
       await unlink(file).catch(() => undefined);
       continue;

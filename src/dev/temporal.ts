@@ -13,12 +13,12 @@
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import { promisify } from 'node:util';
 import { existsSync, openSync, closeSync, accessSync, constants as fsc } from 'node:fs';
-import { mkdir, mkdtemp, open, readFile, rename, rm, unlink } from 'node:fs/promises';
+import { mkdir, mkdtemp, rename, rm, unlink } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Connection } from '@temporalio/client';
-import { isAlive, stopPid } from './proc';
+import { isAlive, lockHolder, stopPid, tryLockFile } from './proc';
 import { pickPort } from './ports';
 
 const execFileP = promisify(execFile);
@@ -194,21 +194,13 @@ async function acquireBuildLock(lockFile: string, target: string, log: Log): Pro
   let announced = false;
   const deadline = Date.now() + 30 * 60_000;
   for (;;) {
-    try {
-      const fh = await open(lockFile, 'wx');
-      await fh.writeFile(String(process.pid));
-      await fh.close();
-      return async () => {
-        await unlink(lockFile).catch(() => undefined);
-      };
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-    }
-    const holder = Number((await readFile(lockFile, 'utf8').catch(() => '')).trim());
+    const attempt = await tryLockFile(lockFile);
+    if ('release' in attempt) return attempt.release;
+    const holder = attempt.holder;
     if (!holder || !isAlive(holder)) {
       // Holder died mid-build (or wrote nothing yet: give it a moment before calling it stale).
       if (!holder) await sleep(500);
-      const again = Number((await readFile(lockFile, 'utf8').catch(() => '')).trim());
+      const again = await lockHolder(lockFile);
       if (!again || !isAlive(again)) await unlink(lockFile).catch(() => undefined);
       continue;
     }
