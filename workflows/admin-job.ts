@@ -22,7 +22,7 @@ import { BOOKKEEPING, MAIL, READS } from './activity-options';
 import type { AdminActivities } from '../activities/admin-job';
 import type { JobResult } from '../src/admin/types';
 import { OP_ORDER, type OpKind, type PlanSummary } from '../src/domain/types';
-import { applyOps, historyIsLong, type ApplyCursor } from './apply-ops';
+import { applyWithProgress, type ApplyCursor } from './apply-ops';
 import { progressQuery, type Progress } from './definitions';
 import type { ChunkTally } from './types';
 
@@ -76,7 +76,7 @@ export async function adminJobWorkflow(input: AdminJobInput): Promise<JobResult>
     for (const kind of OP_ORDER) progress.total[kind] = plan.summary[kind];
 
     progress.phase = 'applying';
-    const next = await applyOps({
+    const next = await applyWithProgress(progress, {
       runId: jobId,
       actor: `cli:${plan.actor}`,
       // Only an assign makes a user managed (the engine records creates); an edit adopts no one.
@@ -85,10 +85,6 @@ export async function adminJobWorkflow(input: AdminJobInput): Promise<JobResult>
       concurrency: plan.concurrency,
       cursor: { kindIndex: plan.kindIndex, chunk: plan.chunk, createsStopped: plan.createsStopped },
       tally,
-      onChunk: (r) => {
-        progress.done[r.kind] = (progress.done[r.kind] ?? 0) + r.ops;
-      },
-      shouldPause: historyIsLong,
     });
     if (next) {
       await condition(allHandlersFinished);

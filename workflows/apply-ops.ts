@@ -121,6 +121,17 @@ export function addChunk(tally: ChunkTally, r: ChunkResult): void {
   for (const [k, n] of Object.entries(r.calls)) tally.calls[k] = (tally.calls[k] ?? 0) + n;
 }
 
+/** applyOps counting done ops into a progress record and pausing when the history is long. */
+export function applyWithProgress(progress: { done: Partial<Record<OpKind, number>> }, opts: Omit<ApplyOptions, 'onChunk' | 'shouldPause'>): Promise<ApplyCursor | null> {
+  return applyOps({
+    ...opts,
+    onChunk: (r) => {
+      progress.done[r.kind] = (progress.done[r.kind] ?? 0) + r.ops;
+    },
+    shouldPause: historyIsLong,
+  });
+}
+
 /** History is getting long: hand over to a fresh run before Temporal's limits are near. */
 export function historyIsLong(): boolean {
   const info = workflowInfo();

@@ -20,7 +20,7 @@ import {
 import { BOOKKEEPING, MAIL, READS } from './activity-options';
 import type { createReconcileActivities } from '../activities/reconcile';
 import { OP_ORDER } from '../src/domain/types';
-import { applyOps, historyIsLong } from './apply-ops';
+import { applyWithProgress } from './apply-ops';
 import { approveUpdate, progressQuery, rejectUpdate, type Decision, type Progress } from './definitions';
 import type { ChunkTally, PlanResult, ReconcileInput, RunResult, RunStatus } from './types';
 
@@ -106,7 +106,7 @@ export async function reconcileWorkflow(input: ReconcileInput): Promise<RunResul
     progress.phase = 'applying';
     const p = plan as PlanResult;
     const concurrency = await bookkeeping.applyConcurrency();
-    const next = await applyOps({
+    const next = await applyWithProgress(progress, {
       runId,
       actor: input.trigger,
       adopt: true,
@@ -114,10 +114,6 @@ export async function reconcileWorkflow(input: ReconcileInput): Promise<RunResul
       concurrency,
       cursor: resume ? { kindIndex: resume.kindIndex, chunk: resume.chunk, createsStopped: resume.createsStopped } : { kindIndex: 0, chunk: 0, createsStopped: false },
       tally,
-      onChunk: (r) => {
-        progress.done[r.kind] = (progress.done[r.kind] ?? 0) + r.ops;
-      },
-      shouldPause: historyIsLong,
     });
     if (next) {
       await condition(allHandlersFinished);
