@@ -81,7 +81,13 @@ interface GroupNode {
   keys: string[];
 }
 
-const groupNode = (dn: string, members: string[]): GroupNode => ({ dn, members, keys: members.map(normalizeDn) });
+/** normalizeDn, returning the same string object when nothing changes (100k member DNs: one copy, not two). */
+function keyOf(dn: string): string {
+  const key = normalizeDn(dn);
+  return key === dn ? dn : key;
+}
+
+const groupNode = (dn: string, members: string[]): GroupNode => ({ dn, members, keys: members.map(keyOf) });
 
 type GroupLookup = { kind: 'group'; node: GroupNode } | { kind: 'missing' } | { kind: 'notGroup' };
 
@@ -303,7 +309,7 @@ export async function readDirectoryWith(
       stats.pages++;
       for (const entry of page.searchEntries) {
         stats.usersRead++;
-        users.set(normalizeDn(entry.dn), {
+        users.set(keyOf(entry.dn), {
           dn: entry.dn,
           emails: attr(entry, emailAttr).map((v) => text(v).trim()).filter((v) => v !== ''),
           displayName: text(attr(entry, nameAttr)[0] ?? '').trim(),
@@ -365,7 +371,7 @@ export async function readDirectoryWith(
   }
 
   // 4. Each mapped group's users, through nesting (expand) or direct only (ignore).
-  const userGroups = new Map<string, Set<number>>(); // user key → indexes of mapped groups
+  const userGroups = new Map<string, number[]>(); // user key → indexes of mapped groups, ascending
   const mappedList = [...mapped.values()];
   const cycles = new Set<string>();
   const ignored = new Set<string>();
@@ -406,19 +412,20 @@ export async function readDirectoryWith(
     if (reached.size === 0) {
       warnings.push({ code: 'empty_group', subject: mappedList[index], message: `mapped group "${mappedList[index]}" has no user members that could be resolved` });
     }
+    // Mapped groups are visited in index order, so each list stays ascending and duplicate-free.
     for (const ukey of reached) {
-      const set = userGroups.get(ukey) ?? new Set<number>();
-      set.add(index);
-      userGroups.set(ukey, set);
+      const list = userGroups.get(ukey);
+      if (list) list.push(index);
+      else userGroups.set(ukey, [index]);
     }
   });
 
   // 5. Users keyed by lower-cased email. Sorted by DN first, so the kept entry of a duplicate is stable.
-  const byEmail = new Map<string, { user: DirectoryUser; groups: Set<number> }>();
+  const byEmail = new Map<string, { user: DirectoryUser; groups: number[] }>();
   for (const ukey of [...userGroups.keys()].sort()) {
     const rec = users.get(ukey) as UserRecord;
-    const memberOf = userGroups.get(ukey) as Set<number>;
-    const groupNames = [...memberOf].sort((a, b) => a - b).map((i) => `"${mappedList[i]}"`).join(', ');
+    const memberOf = userGroups.get(ukey) as number[];
+    const groupNames = memberOf.map((i) => `"${mappedList[i]}"`).join(', ');
     if (rec.emails.length === 0) {
       warnings.push({ code: 'no_email', subject: rec.dn, message: `member of ${groupNames} has no ${emailAttr} value; not provisioned` });
       continue;
@@ -434,7 +441,7 @@ export async function readDirectoryWith(
     }
     const existing = byEmail.get(email);
     if (existing) {
-      for (const g of memberOf) existing.groups.add(g);
+      for (const g of memberOf) if (!existing.groups.includes(g)) existing.groups.push(g);
       warnings.push({
         code: 'duplicate_email',
         subject: rec.dn,
@@ -442,11 +449,11 @@ export async function readDirectoryWith(
       });
       continue;
     }
-    byEmail.set(email, { user: { email, displayName: rec.displayName, uniqueId: rec.uniqueId, dn: rec.dn, groups: [] }, groups: new Set(memberOf) });
+    byEmail.set(email, { user: { email, displayName: rec.displayName, uniqueId: rec.uniqueId, dn: rec.dn, groups: [] }, groups: memberOf });
   }
   const result: DirectoryUser[] = [];
   for (const { user, groups: g } of byEmail.values()) {
-    user.groups = [...g].sort((a, b) => a - b).map((i) => mappedList[i]);
+    user.groups = g.sort((a, b) => a - b).map((i) => mappedList[i]);
     result.push(user);
   }
   result.sort((a, b) => (a.email < b.email ? -1 : a.email > b.email ? 1 : 0));
