@@ -56,9 +56,18 @@ describe('compiled CLI: top-level behaviour', () => {
     }
   });
 
-  test('the bin shim runs the compiled CLI', () => {
-    const shim = spawnSync(process.execPath, [path.join(ROOT, 'bin', 'zcc-sync'), '--version'], { encoding: 'utf8' });
+  test('the bin shim runs the compiled CLI, also through a symlink (npm\'s node_modules/.bin)', () => {
+    const shim = spawnSync(path.join(ROOT, 'bin', 'zcc-sync'), ['--version'], { encoding: 'utf8' });
     expect(shim.status).toBe(0);
     expect(shim.stdout.trim()).toBe(version);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'zcc-bin-'));
+    try {
+      fs.symlinkSync(path.join(ROOT, 'bin', 'zcc-sync'), path.join(dir, 'zcc-sync'));
+      const linked = spawnSync(path.join(dir, 'zcc-sync'), ['--version'], { encoding: 'utf8' });
+      expect(linked.stderr).toBe('');
+      expect(linked.stdout.trim()).toBe(version);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
