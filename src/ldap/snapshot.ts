@@ -225,6 +225,32 @@ export async function readDirectoryWith(
     }
   };
 
+  const binaryId = ['objectguid', 'objectsid'].includes(idAttr.toLowerCase());
+  const userAttributes = { attributes: [emailAttr, nameAttr, idAttr], explicitBufferAttributes: binaryId ? [idAttr] : [] };
+  const recordOf = (entry: Entry): UserRecord => ({
+    dn: entry.dn,
+    emails: attr(entry, emailAttr).map((v) => text(v).trim()).filter((v) => v !== ''),
+    displayName: text(attr(entry, nameAttr)[0] ?? '').trim(),
+    uniqueId: idString(attr(entry, idAttr)[0], idAttr),
+  });
+  const userBaseKey = normalizeDn(dir.userBase);
+  const inUserBase = (key: string) => key === userBaseKey || key.endsWith(`,${userBaseKey}`);
+
+  /** Base search of one member DN as a user (under userBase, matching userFilter); null when it is not one. */
+  async function lookupUser(dn: string): Promise<UserRecord | null> {
+    let res;
+    try {
+      res = await client.search(dn, { scope: 'base', filter: userFilter, ...userAttributes });
+    } catch (err) {
+      const notThere = err instanceof NoSuchObjectError || err instanceof InvalidDNSyntaxError || err instanceof InsufficientAccessError || (err instanceof ResultCodeError && err.code === 10);
+      if (notThere) return null;
+      throw wrap(`reading member "${dn}"`, err);
+    }
+    checkSession(`reading member "${dn}"`);
+    const entry = res.searchEntries[0];
+    return entry ? recordOf(entry) : null;
+  }
+
   /** Reads the rest of an AD ranged attribute (`member;range=0-1499` → `member;range=1500-*` → …). */
   async function rangedMembers(dn: string, firstKey: string, first: string[]): Promise<string[]> {
     const all = [...first];
@@ -292,16 +318,18 @@ export async function readDirectoryWith(
   }
   logger.debug({ groups: groups.size }, 'directory: mapped groups read');
 
-  // 2. All users under userBase, one paged search.
+  // 2. Users under userBase, one paged search; only members of the mapped groups are kept (the
+  //    base usually holds far more people than the contact center). Members of nested groups
+  //    found later are looked up one by one in step 3.
   const users = new Map<string, UserRecord>(); // normalised DN → user
-  const binaryId = ['objectguid', 'objectsid'].includes(idAttr.toLowerCase());
+  const wanted = new Set<string>();
+  for (const g of groups.values()) for (const k of g.keys) wanted.add(k);
   progress('users');
   try {
     const pages = client.searchPaginated(dir.userBase, {
       scope: 'sub',
       filter: userFilter,
-      attributes: [emailAttr, nameAttr, idAttr],
-      explicitBufferAttributes: binaryId ? [idAttr] : [],
+      ...userAttributes,
       paged: { pageSize: dir.pageSize },
     });
     for await (const page of pages) {
@@ -309,12 +337,8 @@ export async function readDirectoryWith(
       stats.pages++;
       for (const entry of page.searchEntries) {
         stats.usersRead++;
-        users.set(keyOf(entry.dn), {
-          dn: entry.dn,
-          emails: attr(entry, emailAttr).map((v) => text(v).trim()).filter((v) => v !== ''),
-          displayName: text(attr(entry, nameAttr)[0] ?? '').trim(),
-          uniqueId: idString(attr(entry, idAttr)[0], idAttr),
-        });
+        const key = keyOf(entry.dn);
+        if (wanted.has(key)) users.set(key, recordOf(entry));
       }
       for (const ref of page.searchReferences) {
         warnings.push({ code: 'referral', subject: ref, message: `the server referred part of "${dir.userBase}" to ${ref}; referrals are not followed, so users there are not read` });
@@ -324,7 +348,8 @@ export async function readDirectoryWith(
   } catch (err) {
     throw wrap(`reading users under "${dir.userBase}" with filter "${dir.userFilter}"`, err);
   }
-  logger.debug({ users: users.size, pages: stats.pages }, 'directory: users read');
+  wanted.clear();
+  logger.debug({ members: users.size, usersRead: stats.usersRead, pages: stats.pages }, 'directory: users read');
 
   // 3. Classify non-user members: nested groups (read, and expanded when configured) or unresolved.
   progress('nested');
@@ -332,6 +357,7 @@ export async function readDirectoryWith(
   const referencedBy = new Map<string, Set<string>>(); // unresolved DN → groups naming it
   const asWritten = new Map<string, string>(); // unresolved DN, normalised → as a group listed it
   let frontier = [...groups.keys()];
+  let firstRound = true; // the mapped groups' member users were all kept in step 2
   while (frontier.length > 0) {
     const unknown = new Map<string, string>(); // normalised → as written
     for (const gkey of frontier) {
@@ -347,6 +373,15 @@ export async function readDirectoryWith(
     }
     const found: string[] = [];
     await inBatches([...unknown], LOOKUP_CONCURRENCY, async ([mkey, dn]) => {
+      // Members of nested groups were not kept by the user search: a user among them is read now.
+      if (!firstRound && inUserBase(mkey)) {
+        const user = await lookupUser(dn);
+        if (user) {
+          users.set(mkey, user);
+          referencedBy.delete(mkey);
+          return;
+        }
+      }
       const r = await lookupGroup(dn, expand, false);
       if (r.kind === 'group') {
         groups.set(mkey, r.node);
@@ -359,6 +394,7 @@ export async function readDirectoryWith(
     progress('nested');
     // With `ignore`, nested groups are identified but not read further.
     frontier = expand ? found : [];
+    firstRound = false;
   }
   for (const mkey of notGroup) {
     const refs = [...(referencedBy.get(mkey) ?? [])].sort();
