@@ -48,30 +48,33 @@ export function createReconcileActivities(deps: ActivityDeps) {
   async function snapshotDirectory(input: { runId: string }) {
     const groups = [...new Set(config.mappings.map((m) => m.group))];
     if (groups.length === 0) throw inputError('mappings: no group is mapped; add at least one mapping (group, role, package) to the config');
+    // Users are written as the read hands them over (500 at a time), so the worker never holds
+    // the whole snapshot twice; a retried activity starts by dropping what an earlier try wrote.
+    await db('directory_snapshot').where({ run_id: input.runId }).delete();
+    const writeUsers = async (users: DirectoryUser[]) => {
+      for (let i = 0; i < users.length; i += 200) {
+        await db('directory_snapshot').insert(users.slice(i, i + 200).map((u) => ({
+          run_id: input.runId, email: u.email, display_name: u.displayName, unique_id: u.uniqueId, dn: u.dn, groups: JSON.stringify(u.groups),
+        })));
+      }
+    };
     let snapshot: Awaited<ReturnType<typeof readDirectory>>;
     try {
-      snapshot = await readDirectory(config.directory, groups, logger, (p) => Context.current().heartbeat(p));
+      snapshot = await readDirectory(config.directory, groups, logger, (p) => Context.current().heartbeat(p), writeUsers);
     } catch (err) {
       // A wrong password, a missing group or a bad filter will not heal by retrying: fail now.
       if (err instanceof DirectoryError && !err.retryable) throw inputError(`directory: ${err.message}`);
       throw err;
     }
-    const { users, warnings } = snapshot;
+    const { userCount, warnings } = snapshot;
     await db.transaction(async (trx) => {
-      await trx('directory_snapshot').where({ run_id: input.runId }).delete();
       await trx('run_warnings').where({ run_id: input.runId }).delete();
-      // Rows are made a slice at a time: 100k row objects at once cost the worker ~20 MB more.
-      for (let i = 0; i < users.length; i += 200) {
-        await trx('directory_snapshot').insert(users.slice(i, i + 200).map((u: DirectoryUser) => ({
-          run_id: input.runId, email: u.email, display_name: u.displayName, unique_id: u.uniqueId, dn: u.dn, groups: JSON.stringify(u.groups),
-        })));
-      }
       await insertInSlices(trx, 'run_warnings', warnings.map((w: { code: string; subject?: string; message: string }) => ({
         run_id: input.runId, code: w.code, subject: w.subject ?? null, message: w.message,
       })));
-      await trx('runs').where({ id: input.runId }).update({ directory_users: users.length, updated_at: new Date().toISOString() });
+      await trx('runs').where({ id: input.runId }).update({ directory_users: userCount, updated_at: new Date().toISOString() });
     });
-    return { users: users.length, warnings: warnings.length };
+    return { users: userCount, warnings: warnings.length };
   }
 
   async function snapshotContactCenter(input: { runId: string }) {

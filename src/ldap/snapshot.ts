@@ -47,8 +47,10 @@ export interface DirectoryStats {
 }
 
 export interface DirectorySnapshot {
-  /** Users in at least one mapped group, sorted by email. */
+  /** Users in at least one mapped group, sorted by email; empty when a sink received them. */
   users: DirectoryUser[];
+  /** How many users there are (in `users`, or handed to the sink). */
+  userCount: number;
   warnings: DirectoryWarning[];
   stats: DirectoryStats;
 }
@@ -62,6 +64,12 @@ export interface ReadProgress {
 
 /** The part of the ldapts client the snapshot uses (a fake can stand in for it in unit tests). */
 export type SearchClient = Pick<Client, 'search' | 'searchPaginated'> & { readonly isBound: boolean };
+
+/** Receives the snapshot's users a batch at a time (in DN order) instead of one array at the end. */
+export type UserSink = (users: DirectoryUser[]) => Promise<void>;
+
+/** Users a sink receives at once. */
+const SINK_BATCH = 500;
 
 /** Member lookups (non-user member DNs) in flight at once on the one connection. */
 const LOOKUP_CONCURRENCY = 8;
@@ -97,10 +105,11 @@ export async function readDirectory(
   mappedGroupDNs: string[],
   logger: DirectoryLogger,
   onProgress?: (p: ReadProgress) => void,
+  sink?: UserSink,
 ): Promise<DirectorySnapshot> {
   const client = await connectDirectory(dir, logger);
   try {
-    return await readDirectoryWith(client, dir, mappedGroupDNs, logger, onProgress);
+    return await readDirectoryWith(client, dir, mappedGroupDNs, logger, onProgress, sink);
   } finally {
     await client.unbind().catch(() => undefined);
   }
@@ -201,6 +210,7 @@ export async function readDirectoryWith(
   mappedGroupDNs: string[],
   logger: DirectoryLogger,
   onProgress?: (p: ReadProgress) => void,
+  sink?: UserSink,
 ): Promise<DirectorySnapshot> {
   const t0 = performance.now();
   const userFilter = parseFilter('directory.userFilter', dir.userFilter);
@@ -456,9 +466,13 @@ export async function readDirectoryWith(
     }
   });
 
-  // 5. Users keyed by lower-cased email. Sorted by DN first, so the kept entry of a duplicate is stable.
-  const byEmail = new Map<string, { user: DirectoryUser; groups: number[] }>();
-  for (const ukey of [...userGroups.keys()].sort()) {
+  // 5. Users keyed by lower-cased email, in DN order (so the kept entry of a duplicate is stable).
+  //    Pass 1 settles each entry's email and the duplicates; pass 2 hands the users to the sink
+  //    a batch at a time and drops each entry as it goes, so 100k users are never held twice.
+  const keys = [...userGroups.keys()].sort();
+  const emailOf = new Map<string, string>(); // user key → email, for the entries provisioned
+  const keptFor = new Map<string, string>(); // email → key of the entry kept
+  for (const ukey of keys) {
     const rec = users.get(ukey) as UserRecord;
     const memberOf = userGroups.get(ukey) as number[];
     const groupNames = memberOf.map((i) => `"${mappedList[i]}"`).join(', ');
@@ -475,27 +489,47 @@ export async function readDirectoryWith(
       warnings.push({ code: 'invalid_email', subject: rec.dn, message: `${emailAttr} value "${email}" is not an email address; member of ${groupNames} not provisioned` });
       continue;
     }
-    const existing = byEmail.get(email);
-    if (existing) {
-      for (const g of memberOf) if (!existing.groups.includes(g)) existing.groups.push(g);
+    const kept = keptFor.get(email);
+    if (kept !== undefined) {
+      const keptGroups = userGroups.get(kept) as number[];
+      for (const g of memberOf) if (!keptGroups.includes(g)) keptGroups.push(g);
+      const keptDn = (users.get(kept) as UserRecord).dn;
       warnings.push({
         code: 'duplicate_email',
         subject: rec.dn,
-        message: `has the same email ${email} as "${existing.user.dn}"; ZCC knows one user per email, so it gets the groups of both entries and the name and id of "${existing.user.dn}"`,
+        message: `has the same email ${email} as "${keptDn}"; ZCC knows one user per email, so it gets the groups of both entries and the name and id of "${keptDn}"`,
       });
       continue;
     }
-    byEmail.set(email, { user: { email, displayName: rec.displayName, uniqueId: rec.uniqueId, dn: rec.dn, groups: [] }, groups: memberOf });
+    keptFor.set(email, ukey);
+    emailOf.set(ukey, email);
   }
-  const result: DirectoryUser[] = [];
-  for (const { user, groups: g } of byEmail.values()) {
-    user.groups = g.sort((a, b) => a - b).map((i) => mappedList[i]);
-    result.push(user);
+  keptFor.clear();
+  const collected: DirectoryUser[] = [];
+  const emit = sink ?? (async (batch: DirectoryUser[]) => void collected.push(...batch));
+  let userCount = 0;
+  let batch: DirectoryUser[] = [];
+  for (const ukey of keys) {
+    const email = emailOf.get(ukey);
+    if (email === undefined) continue;
+    const rec = users.get(ukey) as UserRecord;
+    users.delete(ukey);
+    const groupIndexes = (userGroups.get(ukey) as number[]).sort((a, b) => a - b);
+    batch.push({ email, displayName: rec.displayName, uniqueId: rec.uniqueId, dn: rec.dn, groups: groupIndexes.map((i) => mappedList[i]) });
+    if (batch.length === SINK_BATCH) {
+      await emit(batch);
+      userCount += batch.length;
+      batch = [];
+    }
   }
-  result.sort((a, b) => (a.email < b.email ? -1 : a.email > b.email ? 1 : 0));
+  if (batch.length > 0) {
+    await emit(batch);
+    userCount += batch.length;
+  }
+  collected.sort((a, b) => (a.email < b.email ? -1 : a.email > b.email ? 1 : 0));
 
   const ms = Math.round(performance.now() - t0);
   progress('done');
-  logger.info({ users: result.length, warnings: warnings.length, ...stats, ms }, 'directory: snapshot read');
-  return { users: result, warnings, stats: { ...stats, ms } };
+  logger.info({ users: userCount, warnings: warnings.length, ...stats, ms }, 'directory: snapshot read');
+  return { users: collected, userCount, warnings, stats: { ...stats, ms } };
 }
