@@ -119,11 +119,10 @@ type SnapshotRow = { email: string } & Record<string, string | null>;
 /** The next slice after `lo` (exclusive), bounded as the file comment explains. */
 async function readSlice(trx: Knex.Transaction, runId: string, lo: string, size: number): Promise<Slice> {
   const after = emailsAfter(trx, lo);
-  const [dirRows, ccRows, managedRows]: SnapshotRow[][] = await Promise.all([
-    after(trx('directory_snapshot').where('run_id', runId)).limit(size),
-    after(trx('cc_snapshot').where('run_id', runId)).limit(size),
-    after(trx('managed_users').whereNull('removed_at')).limit(size),
-  ]);
+  // One after another: a transaction is one connection, and pg refuses overlapping queries on it.
+  const dirRows: SnapshotRow[] = await after(trx('directory_snapshot').where('run_id', runId)).limit(size);
+  const ccRows: SnapshotRow[] = await after(trx('cc_snapshot').where('run_id', runId)).limit(size);
+  const managedRows: SnapshotRow[] = await after(trx('managed_users').whereNull('removed_at')).limit(size);
   let hi: string | null = null;
   for (const rows of [dirRows, ccRows, managedRows]) {
     if (rows.length === size) {
