@@ -170,6 +170,11 @@ function describe(err: unknown): { message: string; retryable: boolean } {
   return { message: e?.code ? `${e.message} (${e.code})` : (e?.message ?? String(err)), retryable: true };
 }
 
+/** A member DN that is malformed, not readable by the bind DN, or referred elsewhere (code 10). */
+function unreadableDn(err: unknown): boolean {
+  return err instanceof InvalidDNSyntaxError || err instanceof InsufficientAccessError || (err instanceof ResultCodeError && err.code === 10);
+}
+
 function wrap(what: string, err: unknown): DirectoryError {
   if (err instanceof DirectoryError) return err;
   const { message, retryable } = describe(err);
@@ -252,8 +257,7 @@ export async function readDirectoryWith(
     try {
       res = await client.search(dn, { scope: 'base', filter: userFilter, ...userAttributes });
     } catch (err) {
-      const notThere = err instanceof NoSuchObjectError || err instanceof InvalidDNSyntaxError || err instanceof InsufficientAccessError || (err instanceof ResultCodeError && err.code === 10);
-      if (notThere) return null;
+      if (err instanceof NoSuchObjectError || unreadableDn(err)) return null;
       throw wrap(`reading member "${dn}"`, err);
     }
     checkSession(`reading member "${dn}"`);
@@ -295,8 +299,7 @@ export async function readDirectoryWith(
       res = await client.search(dn, { scope: 'base', filter: groupFilter, attributes: readMembers ? [memberAttr] : ['1.1'] });
     } catch (err) {
       if (err instanceof NoSuchObjectError) return { kind: 'missing' };
-      const unreadable = err instanceof InvalidDNSyntaxError || err instanceof InsufficientAccessError || (err instanceof ResultCodeError && err.code === 10);
-      if (!isMapped && unreadable) return { kind: 'missing' };
+      if (!isMapped && unreadableDn(err)) return { kind: 'missing' };
       throw wrap(`reading group "${dn}"`, err);
     }
     checkSession(`reading group "${dn}"`);
