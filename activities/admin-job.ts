@@ -18,7 +18,7 @@ import { actualUserOf } from '../src/reconcile/actual';
 import type { ItemOutcome, ItemParams, JobItemRequest, JobKind, JobParams, JobResult } from '../src/admin/types';
 import { ZoomInputError, itemsOf, type ZoomCcClient } from '../src/zoom';
 import type { Notifier } from './notify';
-import { writeOps } from './reconcile';
+import { writeOps } from './plan-run';
 import { getKv, insertInSlices, putKv, saveNames } from './run-store';
 import type { ChunkTally, RunResult, RunStatus } from '../workflows/types';
 

@@ -11,14 +11,14 @@
  * hi is the smallest last email among the sources that filled their read, so no source has an
  * unread email inside the range. Ops are numbered as they are written (src/reconcile/chunks.ts)
  * and everything happens in one transaction: a retried activity starts from a clean slate and
- * nobody sees half a plan.
+ * nobody sees half a plan. `writeOps` writes a small list of ops at once (admin jobs).
  */
 import type { Knex } from 'knex';
 import type { Config } from '../src/config/schema';
 import { desiredState } from '../src/reconcile/desired';
 import { excludeMatcher, plan, scopeWarnings, type UserSample } from '../src/reconcile/plan';
-import { OpNumbering, type ChunkMove } from '../src/reconcile/chunks';
-import type { ActualUser, DirectoryUser, ManagedRecord, OpKind, PlanSummary } from '../src/domain/types';
+import { assignChunks, OpNumbering, type ChunkMove, type NumberedOp } from '../src/reconcile/chunks';
+import type { ActualUser, DirectoryUser, ManagedRecord, Op, OpKind, PlanSummary } from '../src/domain/types';
 import { deferNotZoomUsers, recentNotZoomUsers } from './not-zoom-users';
 import { insertInSlices } from './run-store';
 
@@ -67,7 +67,6 @@ export async function planRun(db: Knex, runId: string, config: Config, now: Date
   const numbering = new OpNumbering(policy.chunkSize);
   const summary: PlanSummary = { create: 0, update: 0, queueAdd: 0, queueRemove: 0, deactivate: 0, remove: 0, unchanged: 0 };
   const warnings: string[] = [];
-  const adopted = sample();
   const leftInactive = sample();
   const deferred = sample();
   const adopt: string[] = [];
@@ -86,15 +85,11 @@ export async function planRun(db: Knex, runId: string, config: Config, now: Date
       const kept = deferNotZoomUsers(planned.ops, planned.summary, recent);
       for (const k of Object.keys(summary) as Array<keyof PlanSummary>) summary[k] += kept.summary[k];
       warnings.push(...planned.warnings);
-      addTo(adopted, planned.adopt);
       addTo(leftInactive, planned.leftInactive);
       addTo(deferred, kept.deferred);
       adopt.push(...planned.adopt);
       clearDeactivated.push(...planned.clearDeactivated);
-      await insertInSlices(trx, 'ops', numbering.number(kept.ops).map(({ op, kind, seq, chunk }) => ({
-        run_id: runId, seq, kind, chunk, email: op.email,
-        before: op.before ? JSON.stringify(op.before) : null, after: op.after ? JSON.stringify(op.after) : null, status: 'pending',
-      })), 100);
+      await insertInSlices(trx, 'ops', numbering.number(kept.ops).map((o) => opRow(runId, o)), 100);
       opts.onSlice?.(directoryUsers);
       if (slice.hi === null) break;
       lo = slice.hi;
@@ -104,13 +99,34 @@ export async function planRun(db: Knex, runId: string, config: Config, now: Date
     return numbered.chunks;
   });
 
-  warnings.push(...scopeWarnings(adopted, leftInactive));
+  warnings.push(...scopeWarnings({ count: adopt.length, first: adopt }, leftInactive));
   if (deferred.count > 0) {
     warnings.push(
       `${deferred.count} directory user(s) are not Zoom users (Zoom answered 1004); their license is tried again ${policy.retryNotZoomUsersAfterHours} h after the last try: ${deferred.first.join(', ')}${deferred.count > SAMPLE ? ', …' : ''}`,
     );
   }
   return { summary, warnings, chunks, adopt, clearDeactivated, directoryUsers, managedUsers };
+}
+
+/**
+ * Writes a whole list of planned ops with their chunk numbers in one go (admin jobs, whose ops
+ * are few; see src/reconcile/chunks.ts). Replaces the run's ops.
+ */
+export async function writeOps(db: Knex, runId: string, ops: Op[], chunkSize: number): Promise<Partial<Record<OpKind, number>>> {
+  const planned = assignChunks(ops, chunkSize);
+  await db.transaction(async (trx) => {
+    await trx('ops').where({ run_id: runId }).delete();
+    await insertInSlices(trx, 'ops', planned.ops.map((o) => opRow(runId, o)), 100);
+  });
+  return planned.chunks;
+}
+
+/** A numbered op as an `ops` row, pending. */
+function opRow(runId: string, { op, kind, seq, chunk }: NumberedOp): Record<string, unknown> {
+  return {
+    run_id: runId, seq, kind, chunk, email: op.email,
+    before: op.before ? JSON.stringify(op.before) : null, after: op.after ? JSON.stringify(op.after) : null, status: 'pending',
+  };
 }
 
 /** A row of a snapshot table or of managed_users (the columns the slice reads). */

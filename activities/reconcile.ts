@@ -7,10 +7,9 @@ import type { Knex } from 'knex';
 import { readDirectory } from '../src/ldap/snapshot';
 import { DirectoryError } from '../src/ldap/connect';
 import { evaluateGuards } from '../src/reconcile/guards';
-import { type DirectoryUser, type Op, type OpKind } from '../src/domain/types';
+import type { DirectoryUser } from '../src/domain/types';
 import { chunk, ZoomInputError } from '../src/zoom';
 import { actualUserOf } from '../src/reconcile/actual';
-import { assignChunks } from '../src/reconcile/chunks';
 import type { ActivityDeps } from './index';
 import { getKv, insertInSlices, pruneSnapshots, putKv, saveNames, setRunStatus } from './run-store';
 import { reportRun } from './report';
@@ -51,13 +50,10 @@ export function createReconcileActivities(deps: ActivityDeps) {
     // Users are written as the read hands them over (500 at a time), so the worker never holds
     // the whole snapshot twice; a retried activity starts by dropping what an earlier try wrote.
     await db('directory_snapshot').where({ run_id: input.runId }).delete();
-    const writeUsers = async (users: DirectoryUser[]) => {
-      for (let i = 0; i < users.length; i += 200) {
-        await db('directory_snapshot').insert(users.slice(i, i + 200).map((u) => ({
-          run_id: input.runId, email: u.email, display_name: u.displayName, unique_id: u.uniqueId, dn: u.dn, groups: JSON.stringify(u.groups),
-        })));
-      }
-    };
+    const writeUsers = (users: DirectoryUser[]) =>
+      insertInSlices(db, 'directory_snapshot', users.map((u) => ({
+        run_id: input.runId, email: u.email, display_name: u.displayName, unique_id: u.uniqueId, dn: u.dn, groups: JSON.stringify(u.groups),
+      })));
     let snapshot: Awaited<ReturnType<typeof readDirectory>>;
     try {
       snapshot = await readDirectory(config.directory, groups, logger, (p) => Context.current().heartbeat(p), writeUsers);
@@ -106,7 +102,7 @@ export function createReconcileActivities(deps: ActivityDeps) {
           package_name: u.packageName, access: u.access, queues: '[]', settings: JSON.stringify(u.settings),
         }));
         // A user listed twice (the list moved while paging) is kept once.
-        await insertPage(db, 'cc_snapshot', rows, ['run_id', 'email']);
+        await insertInSlices(db, 'cc_snapshot', rows, 100, ['run_id', 'email']);
         users += rows.length;
         beat();
       }
@@ -114,7 +110,7 @@ export function createReconcileActivities(deps: ActivityDeps) {
     const readAgents = async (queue: string, queueId: string) => {
       for await (const page of zoom.listQueueAgents(queueId)) {
         const rows = page.items.filter((a) => a.user_email).map((a) => ({ run_id: input.runId, email: (a.user_email as string).toLowerCase(), queue }));
-        await insertPage(db, 'cc_queue_members', rows, ['run_id', 'email', 'queue']);
+        await insertInSlices(db, 'cc_queue_members', rows, 100, ['run_id', 'email', 'queue']);
         members += rows.length;
         beat();
       }
@@ -189,25 +185,6 @@ export function createReconcileActivities(deps: ActivityDeps) {
     approvalTimeoutHours: async () => config.policy.approvalTimeoutHours,
     applyConcurrency: async () => config.policy.concurrency,
   };
-}
-
-/** Writes a whole list of planned ops with their chunk numbers (admin jobs; see src/reconcile/chunks.ts). */
-export async function writeOps(db: Knex, runId: string, ops: Op[], chunkSize: number): Promise<Partial<Record<OpKind, number>>> {
-  const planned = assignChunks(ops, chunkSize);
-  const rows = planned.ops.map(({ op, kind, seq, chunk }) => ({
-    run_id: runId, seq, kind, chunk, email: op.email,
-    before: op.before ? JSON.stringify(op.before) : null, after: op.after ? JSON.stringify(op.after) : null, status: 'pending',
-  }));
-  await db.transaction(async (trx) => {
-    await trx('ops').where({ run_id: runId }).delete();
-    await insertInSlices(trx, 'ops', rows, 100);
-  });
-  return planned.chunks;
-}
-
-/** A page of snapshot rows; rows already there (same key) are kept as they are. */
-async function insertPage(db: Knex, table: string, rows: Record<string, unknown>[], key: string[]): Promise<void> {
-  for (let i = 0; i < rows.length; i += 100) await db(table).insert(rows.slice(i, i + 100)).onConflict(key).ignore();
 }
 
 async function clearContactCenterSnapshot(db: Knex, runId: string): Promise<void> {

@@ -39,9 +39,15 @@ export async function setRunStatus(db: Knex, runId: string, status: RunStatus, e
   await db('runs').where({ id: runId }).update({ status, updated_at: new Date().toISOString(), ...extra });
 }
 
-/** Inserts rows in slices: SQLite caps the number of bound variables per statement. */
-export async function insertInSlices(db: Knex | Knex.Transaction, table: string, rows: Record<string, unknown>[], slice = 200): Promise<void> {
-  for (let i = 0; i < rows.length; i += slice) await db(table).insert(rows.slice(i, i + slice));
+/**
+ * Inserts rows in slices: SQLite caps the number of bound variables per statement. With
+ * `keepExisting` (a key), rows whose key is already there are skipped instead of failing.
+ */
+export async function insertInSlices(db: Knex | Knex.Transaction, table: string, rows: Record<string, unknown>[], slice = 200, keepExisting?: string[]): Promise<void> {
+  for (let i = 0; i < rows.length; i += slice) {
+    const insert = db(table).insert(rows.slice(i, i + slice));
+    await (keepExisting ? insert.onConflict(keepExisting).ignore() : insert);
+  }
 }
 
 /** Snapshot tables: a run's working copy of the directory and of ZCC. */
