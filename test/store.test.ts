@@ -57,15 +57,61 @@ describe('store on SQLite', () => {
     }
   });
 
-  test('two processes opening a fresh store at once (worker + CLI) both succeed', async () => {
-    const config = configFor(`stateDir: ${dir}`);
-    const [a, b] = await Promise.all([openStore(config), openStore(config)]);
+  test('three stores opening a fresh file at once (worker + CLIs) all succeed, every time', async () => {
+    for (let round = 0; round < 5; round++) {
+      const config = configFor(`stateDir: ${path.join(dir, `r${round}`)}`);
+      const [a, b, c] = await Promise.all([openStore(config), openStore(config), openStore(config)]);
+      try {
+        expect(await a('knex_migrations').count({ n: '*' })).toEqual([{ n: (await migrationNames()).length }]);
+        expect(await b('knex_migrations_lock').select('is_locked')).toEqual([{ is_locked: 0 }]);
+        await a('kv').insert({ key: 'k', value: 'from a' });
+        expect(await c('kv').where({ key: 'k' }).first()).toEqual({ key: 'k', value: 'from a' });
+      } finally {
+        await Promise.all([closeStore(a), closeStore(b), closeStore(c)]);
+      }
+    }
+  });
+
+  test('opening waits for another process that holds a fresh file, instead of failing with SQLITE_BUSY', async () => {
+    // Switching a file to WAL does not use the busy handler: while another process writes to a
+    // fresh (not yet WAL) file, it fails at once unless retried.
+    const file = path.join(dir, SQLITE_FILE);
+    const other = knex({ client: 'sqlite3', connection: { filename: file }, useNullAsDefault: true });
     try {
-      expect(await a('knex_migrations').count({ n: '*' })).toEqual([{ n: (await migrationNames()).length }]);
-      await a('kv').insert({ key: 'k', value: 'from a' });
-      expect(await b('kv').where({ key: 'k' }).first()).toEqual({ key: 'k', value: 'from a' });
+      await other.raw('BEGIN IMMEDIATE');
+      await other.raw('CREATE TABLE held (x integer)');
+      const opening = openStore(configFor(`stateDir: ${dir}`));
+      await new Promise((r) => setTimeout(r, 400));
+      await other.raw('COMMIT');
+      const db = await opening;
+      try {
+        expect(await db.raw('PRAGMA journal_mode')).toEqual([{ journal_mode: 'wal' }]);
+        expect(await db('knex_migrations').count({ n: '*' })).toEqual([{ n: (await migrationNames()).length }]);
+      } finally {
+        await closeStore(db);
+      }
     } finally {
-      await Promise.all([closeStore(a), closeStore(b)]);
+      await other.destroy();
+    }
+  });
+
+  test('a store left with two knex lock rows (knex racing itself) is repaired and migrates', async () => {
+    // What knex's own check-then-insert left behind when two processes created the store at once:
+    // with two rows its lock update touches both and it reports "already locked" forever.
+    const file = path.join(dir, SQLITE_FILE);
+    const raw = knex({ client: 'sqlite3', connection: { filename: file }, useNullAsDefault: true });
+    await raw.schema.createTable('knex_migrations_lock', (t) => {
+      t.increments('index').primary();
+      t.integer('is_locked');
+    });
+    await raw('knex_migrations_lock').insert([{ is_locked: 0 }, { is_locked: 0 }]);
+    await raw.destroy();
+    const db = await openStore(configFor(`stateDir: ${dir}`));
+    try {
+      expect(await db('knex_migrations_lock').select('index', 'is_locked')).toEqual([{ index: 1, is_locked: 0 }]);
+      expect(await db('knex_migrations').orderBy('id').pluck('name')).toEqual(await migrationNames());
+    } finally {
+      await closeStore(db);
     }
   });
 
@@ -105,6 +151,25 @@ describePg('store on PostgreSQL', () => {
     await admin.destroy();
   });
 
+  test('three stores opening a fresh database at once all succeed', async () => {
+    const fresh = `${database}_race`;
+    await admin.raw('CREATE DATABASE ??', [fresh]);
+    const u = new URL(url);
+    u.pathname = `/${fresh}`;
+    const config = parseConfigText('store:\n  client: pg\n  connection: ${PG}', { env: { PG: u.toString() } });
+    try {
+      const dbs = await Promise.all([openStore(config), openStore(config), openStore(config)]);
+      try {
+        expect(Number((await dbs[2]('knex_migrations').count({ n: '*' }))[0].n)).toBe((await migrationNames()).length);
+        expect(await dbs[0]('knex_migrations_lock').select('is_locked')).toEqual([{ is_locked: 0 }]);
+      } finally {
+        await Promise.all(dbs.map((d) => closeStore(d)));
+      }
+    } finally {
+      await admin.raw('DROP DATABASE IF EXISTS ?? WITH (FORCE)', [fresh]);
+    }
+  });
+
   test('the migrations run on a fresh database and are idempotent', async () => {
     const config = parseConfigText('store:\n  client: pg\n  connection: ${PG}', { env: { PG: url } });
     const db1 = await openStore(config);
@@ -123,6 +188,7 @@ describePg('store on PostgreSQL', () => {
     const [a, b] = await Promise.all([openStore(config), openStore(config)]);
     try {
       expect(await migrateStore(a)).toEqual([]);
+      expect(await a('knex_migrations_lock').select('is_locked')).toEqual([{ is_locked: 0 }]);
       expect(Number((await b('knex_migrations').count({ n: '*' }))[0].n)).toBe((await migrationNames()).length);
     } finally {
       await Promise.all([closeStore(a), closeStore(b)]);

@@ -44,16 +44,37 @@ export function storeKnexConfig(config: Config): Knex.Config {
     connection: { ...extra, filename },
     useNullAsDefault: true,
     pool: {
-      afterCreate(conn: { exec(sql: string, cb: (err: Error | null) => void): void }, done: (err: Error | null, conn: unknown) => void) {
-        // WAL lets the CLI read while the worker writes; busy_timeout makes a second writer wait
-        // instead of failing with SQLITE_BUSY.
-        conn.exec(
-          `PRAGMA journal_mode = WAL; PRAGMA busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;`,
-          (err) => done(err, conn),
+      afterCreate(conn: SqliteConnection, done: (err: Error | null, conn: unknown) => void) {
+        prepareSqliteConnection(conn).then(
+          () => done(null, conn),
+          (err: Error) => done(err, conn),
         );
       },
     },
   };
+}
+
+interface SqliteConnection {
+  exec(sql: string, cb: (err: Error | null) => void): void;
+}
+
+/**
+ * busy_timeout first, so every later statement waits for another process's lock instead of failing
+ * with SQLITE_BUSY; then WAL (the CLI reads while the worker writes). Switching a fresh file to WAL
+ * does not wait on the busy handler, so it is retried while another process holds the file.
+ */
+async function prepareSqliteConnection(conn: SqliteConnection): Promise<void> {
+  const exec = (sql: string) => new Promise<void>((resolve, reject) => conn.exec(sql, (err) => (err ? reject(err) : resolve())));
+  await exec(`PRAGMA busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;`);
+  const deadline = Date.now() + SQLITE_BUSY_TIMEOUT_MS;
+  for (;;) {
+    try {
+      return await exec('PRAGMA journal_mode = WAL;');
+    } catch (err) {
+      if ((err as { code?: string }).code !== 'SQLITE_BUSY' || Date.now() > deadline) throw err;
+      await new Promise((r) => setTimeout(r, 20 + Math.random() * 50));
+    }
+  }
 }
 
 /** Opens the store (creating the SQLite file's directory) and, by default, runs the migrations. */
@@ -82,22 +103,58 @@ export async function openStore(config: Config, opts: OpenStoreOptions = {}): Pr
   return db;
 }
 
+/** Any fixed number: the PostgreSQL advisory lock that serialises creating knex's migration tables. */
+const PG_MIGRATION_TABLES_LOCK = 7_262_201;
+
+/**
+ * Creates knex's two migration tables and the lock table's one row, race-free. knex's own set-up
+ * checks for them and then creates them: two processes starting on a fresh store (worker + CLI,
+ * several workers) could both insert a lock row, and with two rows knex's "lock the migrations"
+ * update touches two rows and reports "already locked" forever. Here each step is one atomic
+ * statement on SQLite (busy_timeout makes the others wait) and runs under an advisory lock on
+ * PostgreSQL; a store that already has extra lock rows is repaired.
+ */
+async function ensureMigrationTables(db: Knex): Promise<void> {
+  const create = async (q: Knex | Knex.Transaction) => {
+    // The same columns knex creates (table-creator.js), so knex finds them and goes on.
+    const createIfMissing = (table: string, columns: (t: Knex.CreateTableBuilder) => void) =>
+      q.raw(q.schema.createTable(table, columns).toString().replace(/^create table /i, 'create table if not exists '));
+    await createIfMissing('knex_migrations', (t) => {
+      t.increments();
+      t.string('name');
+      t.integer('batch');
+      t.timestamp('migration_time');
+    });
+    await createIfMissing('knex_migrations_lock', (t) => {
+      t.increments('index').primary();
+      t.integer('is_locked');
+    });
+    await q.raw('insert into knex_migrations_lock (is_locked) select 0 where not exists (select 1 from knex_migrations_lock)');
+    await q.raw('delete from knex_migrations_lock where "index" <> (select min("index") from knex_migrations_lock)');
+  };
+  if (db.client.config.client === 'pg') {
+    await db.transaction(async (trx) => {
+      await trx.raw('select pg_advisory_xact_lock(?)', [PG_MIGRATION_TABLES_LOCK]);
+      await create(trx);
+    });
+  } else {
+    await create(db);
+  }
+}
+
 /**
  * Runs the pending migrations. Two processes may start at once (worker + CLI, or several workers):
- * one takes knex's migration lock and the other waits for it; and when both find the migration
- * tables missing, one loses the race to create them ("already exists") and simply tries again.
+ * one takes knex's migration lock and the other waits for it.
  */
 export async function migrateStore(db: Knex): Promise<string[]> {
+  await ensureMigrationTables(db);
   const deadline = Date.now() + MIGRATION_LOCK_WAIT_MS;
-  for (let attempt = 1; ; attempt++) {
+  for (;;) {
     try {
       const [, applied] = (await db.migrate.latest({ migrationSource })) as [number, string[]];
       return applied;
     } catch (err) {
-      const e = err as Error;
-      const locked = e.name === 'MigrationLocked';
-      const lostCreateRace = /knex_migrations(_lock)?\b.*already exists|already exists.*knex_migrations|duplicate key value violates unique constraint "pg_type_typname_nsp_index"/.test(e.message);
-      if (!(locked || (lostCreateRace && attempt < 5)) || Date.now() > deadline) throw err;
+      if ((err as Error).name !== 'MigrationLocked' || Date.now() > deadline) throw err;
       await new Promise((r) => setTimeout(r, 100 + Math.random() * 200));
     }
   }
