@@ -1,9 +1,9 @@
-/** Store housekeeping: snapshots of finished runs are pruned, the latest kept, running ones untouched. */
+/** Store housekeeping: bulk inserts, and snapshots of finished runs pruned (the latest kept, running ones untouched). */
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import type { Knex } from 'knex';
-import { pruneSnapshots } from '../activities/run-store';
+import knex, { type Knex } from 'knex';
+import { insertInSlices, pruneSnapshots } from '../activities/run-store';
 import { parseConfigText } from '../src/config/load';
 import { closeStore, openStore } from '../src/store/db';
 
@@ -38,4 +38,105 @@ test('pruneSnapshots keeps the latest finished runs and every unfinished one', a
   }
   // Ops (what a run did) are history, not working data.
   expect((await db('ops').pluck('run_id')).sort()).toEqual(['r1', 'r2', 'r3', 'r4']);
+});
+
+/**
+ * insertInSlices sends rows of plain values as one JSON text per 1,000 rows; anything else goes
+ * through knex. Both must store exactly what knex itself stores. PostgreSQL: when ZCC_TEST_PG_URL
+ * is set (a new database each run).
+ */
+const PG_URL = process.env.ZCC_TEST_PG_URL;
+if (!PG_URL) console.warn('run-store.test.ts: insertInSlices on PostgreSQL skipped: set ZCC_TEST_PG_URL to run it');
+type OpenStore = () => Promise<{ db: Knex; done: () => Promise<void> }>;
+const stores: Array<[string, OpenStore]> = [
+  ['SQLite', async () => ({ db, done: async () => undefined })],
+  ...(PG_URL
+    ? [
+        [
+          'PostgreSQL',
+          async () => {
+            const database = `zcc_sync_ins_${process.pid}_${Date.now()}`;
+            const admin = knex({ client: 'pg', connection: PG_URL, pool: { min: 0, max: 1 } });
+            await admin.raw('CREATE DATABASE ??', [database]);
+            const u = new URL(PG_URL);
+            u.pathname = `/${database}`;
+            const pg = knex({ client: 'pg', connection: u.toString(), pool: { min: 0, max: 2 } });
+            return {
+              db: pg,
+              done: async () => {
+                await pg.destroy();
+                await admin.raw('DROP DATABASE IF EXISTS ?? WITH (FORCE)', [database]);
+                await admin.destroy();
+              },
+            };
+          },
+        ] as [string, OpenStore],
+      ]
+    : []),
+];
+
+describe.each(stores)('insertInSlices on %s', (_name, open) => {
+  let store: Knex;
+  let done: () => Promise<void>;
+  let statements: string[];
+  const table = (t: Knex.CreateTableBuilder) => {
+    t.string('id').primary();
+    t.integer('n');
+    t.double('r');
+    t.boolean('b');
+    t.text('t');
+  };
+  beforeAll(async () => {
+    ({ db: store, done } = await open());
+    for (const name of ['ins_json', 'ins_knex']) {
+      await store.schema.dropTableIfExists(name);
+      await store.schema.createTable(name, table);
+    }
+    store.on('query', (q: { sql: string }) => statements.push(q.sql));
+  });
+  beforeEach(async () => {
+    statements = [];
+    await store('ins_json').delete();
+    await store('ins_knex').delete();
+  });
+  afterAll(() => done());
+
+  const rows = Array.from({ length: 2_345 }, (_, i) => ({
+    id: `u${String(i).padStart(5, '0')}`,
+    n: i % 7 === 0 ? null : i * 1000,
+    r: i / 8,
+    b: i % 3 === 0,
+    t: [`O'Brien "quoted" \\ back`, 'Zoë 日本 🎧', '{"looks":"like json"}', '', '[1,2]', 'null'][i % 6],
+  }));
+
+  test('rows of plain values go as JSON and are stored exactly as knex stores them', async () => {
+    await insertInSlices(store, 'ins_json', rows, 100);
+    expect(statements.filter((s) => /json_each|json_populate_recordset/.test(s))).toHaveLength(3); // 1,000 rows a statement
+    await store.batchInsert('ins_knex', rows, 100);
+    const read = (name: string) => store(name).orderBy('id').select('id', 'n', 'r', 'b', 't');
+    const got = await read('ins_json');
+    expect(got).toHaveLength(rows.length);
+    expect(got).toEqual(await read('ins_knex'));
+  });
+
+  test('keepExisting skips rows whose key is there, also twice in one call', async () => {
+    await insertInSlices(store, 'ins_json', [{ id: 'a', n: 1, r: 0, b: false, t: 'first' }]);
+    await insertInSlices(store, 'ins_json', [
+      { id: 'a', n: 2, r: 0, b: false, t: 'second' },
+      { id: 'b', n: 3, r: 0, b: true, t: 'new' },
+      { id: 'b', n: 4, r: 0, b: true, t: 'repeated' },
+    ], 100, ['id']);
+    expect(await store('ins_json').orderBy('id').select('id', 't')).toEqual([{ id: 'a', t: 'first' }, { id: 'b', t: 'new' }]);
+  });
+
+  test('rows with other values or differing columns go through knex', async () => {
+    await insertInSlices(store, 'ins_json', [{ id: 'a', n: 1 }, { id: 'b', t: 'x' }]);
+    await insertInSlices(store, 'ins_json', [{ id: 'c', n: undefined, t: 'y' }]);
+    expect(statements.some((s) => /json_each|json_populate_recordset/.test(s))).toBe(false);
+    expect(await store('ins_json').orderBy('id').select('id', 'n', 't')).toEqual([
+      { id: 'a', n: 1, t: null },
+      { id: 'b', n: null, t: 'x' },
+      { id: 'c', n: null, t: 'y' },
+    ]);
+  });
 });
