@@ -74,11 +74,20 @@ const SINK_BATCH = 500;
 /** Member lookups (non-user member DNs) in flight at once on the one connection. */
 const LOOKUP_CONCURRENCY = 8;
 
+/**
+ * A member user while the snapshot is assembled. At 100k users these are most of what the read
+ * holds, so the later steps' results (mapped groups, email) live on the record, not in maps of
+ * their own.
+ */
 interface UserRecord {
   dn: string;
   emails: string[];
   displayName: string;
   uniqueId: string;
+  /** Indexes of the mapped groups that reach the user, ascending (step 4); shared when only one. */
+  groups: readonly number[] | null;
+  /** The email the user is provisioned under (step 5); null when not provisioned. */
+  email: string | null;
 }
 
 interface GroupNode {
@@ -247,6 +256,8 @@ export async function readDirectoryWith(
     emails: attr(entry, emailAttr).map((v) => text(v).trim()).filter((v) => v !== ''),
     displayName: text(attr(entry, nameAttr)[0] ?? '').trim(),
     uniqueId: idString(attr(entry, idAttr)[0], idAttr),
+    groups: null,
+    email: null,
   });
   const userBaseKey = normalizeDn(dir.userBase);
   const inUserBase = (key: string) => key === userBaseKey || key.endsWith(`,${userBaseKey}`);
@@ -335,8 +346,10 @@ export async function readDirectoryWith(
   //    base usually holds far more people than the contact center). Members of nested groups
   //    found later are looked up one by one in step 3.
   const users = new Map<string, UserRecord>(); // normalised DN → user
-  const wanted = new Set<string>();
-  for (const g of groups.values()) for (const k of g.keys) wanted.add(k);
+  // Member key → the group's own string for it: the users map is keyed by that one, so 100k DNs
+  // are held once, not once from the group and once from the user entry.
+  const wanted = new Map<string, string>();
+  for (const g of groups.values()) for (const k of g.keys) wanted.set(k, k);
   progress('users');
   try {
     const pages = client.searchPaginated(dir.userBase, {
@@ -350,8 +363,11 @@ export async function readDirectoryWith(
       stats.pages++;
       for (const entry of page.searchEntries) {
         stats.usersRead++;
-        const key = keyOf(entry.dn);
-        if (wanted.has(key)) users.set(key, recordOf(entry));
+        const key = wanted.get(keyOf(entry.dn));
+        if (key === undefined) continue;
+        const rec = recordOf(entry);
+        if (rec.dn === key) rec.dn = key;
+        users.set(key, rec);
       }
       for (const ref of page.searchReferences) {
         warnings.push({ code: 'referral', subject: ref, message: `the server referred part of "${dir.userBase}" to ${ref}; referrals are not followed, so users there are not read` });
@@ -420,7 +436,7 @@ export async function readDirectoryWith(
   }
 
   // 4. Each mapped group's users, through nesting (expand) or direct only (ignore).
-  const userGroups = new Map<string, number[]>(); // user key → indexes of mapped groups, ascending
+  const single = [...mapped.keys()].map((_, i) => Object.freeze([i])); // the common case, shared
   const mappedList = [...mapped.values()];
   const cycles = new Set<string>();
   const ignored = new Set<string>();
@@ -463,21 +479,21 @@ export async function readDirectoryWith(
     }
     // Mapped groups are visited in index order, so each list stays ascending and duplicate-free.
     for (const ukey of reached) {
-      const list = userGroups.get(ukey);
-      if (list) list.push(index);
-      else userGroups.set(ukey, [index]);
+      const rec = users.get(ukey) as UserRecord;
+      rec.groups = rec.groups ? [...rec.groups, index] : single[index];
     }
   });
 
   // 5. Users keyed by lower-cased email, in DN order (so the kept entry of a duplicate is stable).
   //    Pass 1 settles each entry's email and the duplicates; pass 2 hands the users to the sink
   //    a batch at a time and drops each entry as it goes, so 100k users are never held twice.
-  const keys = [...userGroups.keys()].sort();
-  const emailOf = new Map<string, string>(); // user key → email, for the entries provisioned
-  const keptFor = new Map<string, string>(); // email → key of the entry kept
+  const keys: string[] = [];
+  for (const [ukey, rec] of users) if (rec.groups) keys.push(ukey);
+  keys.sort();
+  const keptFor = new Map<string, UserRecord>(); // email → the entry kept
   for (const ukey of keys) {
     const rec = users.get(ukey) as UserRecord;
-    const memberOf = userGroups.get(ukey) as number[];
+    const memberOf = rec.groups as readonly number[];
     const groupNames = memberOf.map((i) => `"${mappedList[i]}"`).join(', ');
     if (rec.emails.length === 0) {
       warnings.push({ code: 'no_email', subject: rec.dn, message: `member of ${groupNames} has no ${emailAttr} value; not provisioned` });
@@ -494,9 +510,10 @@ export async function readDirectoryWith(
     }
     const kept = keptFor.get(email);
     if (kept !== undefined) {
-      const keptGroups = userGroups.get(kept) as number[];
-      for (const g of memberOf) if (!keptGroups.includes(g)) keptGroups.push(g);
-      const keptDn = (users.get(kept) as UserRecord).dn;
+      const keptGroups = kept.groups as readonly number[];
+      const more = memberOf.filter((g) => !keptGroups.includes(g));
+      if (more.length > 0) kept.groups = [...keptGroups, ...more];
+      const keptDn = kept.dn;
       warnings.push({
         code: 'duplicate_email',
         subject: rec.dn,
@@ -504,8 +521,8 @@ export async function readDirectoryWith(
       });
       continue;
     }
-    keptFor.set(email, ukey);
-    emailOf.set(ukey, email);
+    keptFor.set(email, rec);
+    rec.email = email;
   }
   keptFor.clear();
   const collected: DirectoryUser[] = [];
@@ -513,11 +530,11 @@ export async function readDirectoryWith(
   let userCount = 0;
   let batch: DirectoryUser[] = [];
   for (const ukey of keys) {
-    const email = emailOf.get(ukey);
-    if (email === undefined) continue;
     const rec = users.get(ukey) as UserRecord;
     users.delete(ukey);
-    const groupIndexes = (userGroups.get(ukey) as number[]).sort((a, b) => a - b);
+    const email = rec.email;
+    if (email === null) continue;
+    const groupIndexes = [...(rec.groups as readonly number[])].sort((a, b) => a - b);
     batch.push({ email, displayName: rec.displayName, uniqueId: rec.uniqueId, dn: rec.dn, groups: groupIndexes.map((i) => mappedList[i]) });
     if (batch.length === SINK_BATCH) {
       await emit(batch);
