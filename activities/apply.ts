@@ -5,6 +5,9 @@
  * is written as soon as its API call returns, and Zoom's "already exists" / "does not exist"
  * answers count as success where that is the goal. A retried or replayed chunk therefore
  * repeats no write that already succeeded.
+ *
+ * A chunk ends by queueing the email of each of its users whose ops in the run are now all
+ * settled (activities/notify.ts), so a user hears of their change when it is made.
  */
 import { Context } from '@temporalio/activity';
 import type { Knex } from 'knex';
@@ -37,7 +40,11 @@ export function createApplyActivities(deps: ActivityDeps) {
     const result: ChunkResult = { kind, chunk, ops: rows.length, outcomes: {}, calls: {}, licenseExhausted: false };
     // Ops finished by an earlier attempt still count in this chunk's tally.
     for (const r of rows) if (r.status !== 'pending') bump(result, r.status);
-    if (pending.length === 0) return result;
+    // A retry of a chunk whose ops were all recorded: its users' emails may not be queued yet.
+    if (pending.length === 0) {
+      await deps.notify.usersSettled({ runId, emails: rows.map((r) => r.email) });
+      return result;
+    }
 
     const names = await loadNames(db, runId);
     const ids = await userIds(db, runId, pending.map((r) => r.email));
@@ -62,6 +69,8 @@ export function createApplyActivities(deps: ActivityDeps) {
       if (o.outcome === 'license_exhausted') result.licenseExhausted = true;
     }
     result.calls = calls;
+    // Users whose last op this was get their email now, while other chunks wait on the rate limit.
+    await deps.notify.usersSettled({ runId, emails: rows.map((r) => r.email) });
     heartbeat(pending.length);
     return result;
   }

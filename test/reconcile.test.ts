@@ -118,6 +118,10 @@ test('initial run: 250 users created with role, package, queues and settings in 
   expect(assigned).toHaveLength(250);
   expect(new Set(assigned.map((m) => m.to[0])).size).toBe(250);
   expect(mails.filter((m) => m.to.includes('it-admin@example.com') && m.headers['x-zcc-sync-event'] === 'runReport')).toHaveLength(1);
+  // Each user's email was queued by the chunk that settled them, before the run's end.
+  const run = await env.db('runs').where({ id: json.runId }).first();
+  const [{ last }] = await env.db('outbox').where({ workflow_id: json.runId, event: 'licenseAssigned' }).max({ last: 'created_at' });
+  expect(String(last) < String(run.finished_at)).toBe(true);
 });
 
 test('an immediate second run makes zero write calls and sends no user email', async () => {
@@ -143,6 +147,8 @@ test('a mover gets the new role and queues; a user in two groups gets the higher
   const mails = await mailsOfRun(json.runId);
   expect(mails.filter((m) => m.to[0] === mail(2))).toHaveLength(1);
   expect(mails.find((m) => m.to[0] === mail(2))?.text).toContain('Supervisor');
+  // One email once all their ops settled: the role change (update) and the new queue (queueAdd).
+  expect(mails.find((m) => m.to[0] === mail(2))?.text).toContain('Added to queues: Escalations');
 });
 
 test('a leaver is deactivated and leaves the queues, loses the license after the grace period; a re-joiner is reactivated', async () => {

@@ -206,6 +206,16 @@ const migrations: Migration[] = [
       await knex.schema.dropTableIfExists('cc_queue_members');
     },
   },
+  {
+    name: '007_outbox_by_recipient',
+    async up(knex) {
+      // "Which users of this run have no email queued yet?" (the end of a run, activities/notify.ts).
+      await knex.schema.alterTable('outbox', (t) => t.index(['workflow_id', 'recipient']));
+    },
+    async down(knex) {
+      await knex.schema.alterTable('outbox', (t) => t.dropIndex(['workflow_id', 'recipient']));
+    },
+  },
 ];
 
 /** knex MigrationSource over the in-code list above. */
