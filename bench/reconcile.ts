@@ -213,14 +213,18 @@ const eventMs = (e: HistoryEvent) => {
 };
 
 /** Events of every execution in the continue-as-new chain that starts at `firstRunId`, and the activities' timings. */
-async function historyChain(client: Client, workflowId: string, firstRunId: string): Promise<{ executions: Execution[]; activities: ActivityTiming[] }> {
+async function historyChain(client: Client, workflowId: string, firstRunId: string): Promise<{ executions: Execution[]; activities: ActivityTiming[]; startedMs: number; closedMs: number }> {
   const executions: Execution[] = [];
   const activities: ActivityTiming[] = [];
+  let startedMs = NaN;
+  let closedMs = NaN;
   let runId: string | undefined = firstRunId;
   while (runId) {
     const history: Awaited<ReturnType<WorkflowHandle['fetchHistory']>> = await client.workflow.getHandle(workflowId, runId).fetchHistory();
     const events = history.events ?? [];
     executions.push({ runId, events: events.length });
+    if (Number.isNaN(startedMs) && events.length > 0) startedMs = eventMs(events[0]);
+    if (events.length > 0) closedMs = eventMs(events[events.length - 1]);
     const byScheduled = new Map<string, ActivityTiming>();
     for (const e of events) {
       const id = String(e.eventId ?? '');
@@ -248,7 +252,40 @@ async function historyChain(client: Client, workflowId: string, firstRunId: stri
     }
     runId = events[events.length - 1]?.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId ?? undefined;
   }
-  return { executions, activities };
+  return { executions, activities, startedMs, closedMs };
+}
+
+/** One step of a run as the server saw it: every activity but the apply chunks, which are summed. */
+interface Step {
+  name: string;
+  /** Seconds from the workflow's start to the step's scheduling. */
+  atS: number;
+  /** Milliseconds from scheduled to started (task queue and worker pick-up). */
+  waitMs: number;
+  /** Milliseconds the step ran (for `apply chunks`: first start to last close). */
+  runMs: number;
+}
+
+/** The run's timeline from its history: where the time between the API calls goes. */
+function steps(activities: ActivityTiming[], startedMs: number, closedMs: number): Step[] {
+  const out: Step[] = [];
+  const at = (ms: number) => round((ms - startedMs) / 1000, 2);
+  const chunks = activities.filter((a) => a.type === 'applyChunk' && a.startedMs !== undefined && a.closedMs !== undefined);
+  let chunksAdded = false;
+  for (const a of activities) {
+    if (a.startedMs === undefined || a.closedMs === undefined) continue;
+    if (a.type === 'applyChunk') {
+      if (chunksAdded) continue;
+      chunksAdded = true;
+      const first = Math.min(...chunks.map((c) => c.startedMs!));
+      const last = Math.max(...chunks.map((c) => c.closedMs!));
+      out.push({ name: `apply chunks (${chunks.length})`, atS: at(Math.min(...chunks.map((c) => c.scheduledMs))), waitMs: Math.round(first - Math.min(...chunks.map((c) => c.scheduledMs))), runMs: Math.round(last - first) });
+      continue;
+    }
+    out.push({ name: a.type, atS: at(a.scheduledMs), waitMs: Math.round(a.startedMs - a.scheduledMs), runMs: Math.round(a.closedMs - a.startedMs) });
+  }
+  out.push({ name: 'workflow closed', atS: at(closedMs), waitMs: 0, runMs: 0 });
+  return out;
 }
 
 interface ChunkTimings {
@@ -298,6 +335,8 @@ interface ScenarioResult {
   /** Seconds from the start of the run until each phase was first seen (progress query, every 100 ms). */
   phaseStart: Record<string, number>;
   applySeconds: number | null;
+  /** The run's activities in order (apply chunks as one step), from the workflow history. */
+  steps: Step[];
   workflowDurationSeconds: number;
   writes: number;
   writesByEndpoint: Record<string, number>;
@@ -380,13 +419,16 @@ async function runScenario(env: Env, scenario: string, extra: Partial<ScenarioRe
     }
   })();
   let result: RunResult;
+  let wallSeconds: number;
   try {
     result = (await Promise.race([handle.result(), poll.then(() => new Promise<never>(() => undefined))])) as RunResult;
+    // Taken when the result arrives: the poller may still be in a query (a query of a closed
+    // workflow replays its whole history, ~0.5 s at 1,400 events) or in its sleep.
+    wallSeconds = since();
   } finally {
     finished = true;
   }
   await poll.catch(() => undefined);
-  const wallSeconds = since();
   const rss = sampler.stop();
   const cpu = Object.fromEntries(Object.entries(env.pids).map(([k, pid]) => [k, round(cpuSeconds(pid) - cpuBefore[k], 2)]));
   const after = await emulatorStats(env.emulator.url);
@@ -397,7 +439,7 @@ async function runScenario(env: Env, scenario: string, extra: Partial<ScenarioRe
   const readsByEndpoint = Object.fromEntries(Object.entries(calls).filter(([k]) => k.startsWith('GET ')));
   const writes = sum(writesByEndpoint);
   const ops = await opCounts(env.db, result.runId);
-  const { executions, activities } = await historyChain(client, workflowId, firstRunId);
+  const { executions, activities, startedMs, closedMs } = await historyChain(client, workflowId, firstRunId);
   const applyStart = phaseStart.applying;
   const applyEnd = phaseStart.reporting ?? phaseStart.done ?? wallSeconds;
   const applySeconds = applyStart !== undefined ? applyEnd - applyStart : null;
@@ -423,6 +465,7 @@ async function runScenario(env: Env, scenario: string, extra: Partial<ScenarioRe
     executions,
     maxEventsPerExecution: Math.max(...executions.map((e) => e.events)),
     chunkTimings: chunkTimings(activities),
+    steps: steps(activities, startedMs, closedMs),
     rateLimited429: after.rateLimited - before.rateLimited,
     workerStartRssMb: env.workerStartRssMb,
     workerRssBeforeMb,
@@ -617,6 +660,7 @@ function printTable(r: SizeResult): void {
     const kinds = Object.entries(s.ops.byKind).map(([k, v]) => `${k} ${v}`).join(', ') || 'no ops';
     out(`  ${s.scenario}: ops ${kinds}; writes ${Object.entries(s.writesByEndpoint).map(([k, v]) => `${k} ${v}`).join(', ') || 'none'}`);
     out(`    phases (s from start): ${Object.entries(s.phaseStart).map(([k, v]) => `${k} ${v}`).join(', ')}; events per execution ${s.executions.map((e) => e.events).join(' + ')}`);
+    out(`    steps (s at scheduling, +wait/run ms): ${s.steps.map((t) => `${t.name} ${t.atS}${t.runMs || t.waitMs ? ` +${t.waitMs}/${t.runMs}` : ''}`).join(', ')}`);
     if (s.chunkTimings) {
       const c = s.chunkTimings;
       const byKind = Object.entries(c.execP50MsByKind).map(([k, v]) => `${k} ${v}`).join(', ');
