@@ -119,7 +119,11 @@ export function createReconcileActivities(deps: ActivityDeps) {
     return { users, queues: queues.size, members };
   }
 
-  async function computePlan(input: { runId: string }): Promise<PlanResult> {
+  /**
+   * `applyIfClear`: a run that will apply and whose guards pass is marked `applying` here, which
+   * saves the workflow a round trip before the first write.
+   */
+  async function computePlan(input: { runId: string; applyIfClear?: boolean }): Promise<PlanResult> {
     const result = await planRun(db, input.runId, config, new Date(), { onSlice: (users) => Context.current().heartbeat({ users }) });
     // Recorded once the run completes: adopted users become managed even when they needed no op.
     await putKv(db, `adopt:${input.runId}`, { adopt: result.adopt, clearDeactivated: result.clearDeactivated });
@@ -139,6 +143,7 @@ export function createReconcileActivities(deps: ActivityDeps) {
       summary: JSON.stringify(result.summary),
       warnings: JSON.stringify(guard.reasons),
       updated_at: new Date().toISOString(),
+      ...(input.applyIfClear && !guard.tripped ? { status: 'applying' } : {}),
     });
     return {
       summary: result.summary,
@@ -146,6 +151,7 @@ export function createReconcileActivities(deps: ActivityDeps) {
       guard,
       directoryUsers: result.directoryUsers,
       warnings: Number(warningRows[0]?.n ?? 0) + result.warnings.length,
+      concurrency: config.policy.concurrency,
     };
   }
 

@@ -7,6 +7,9 @@ import type { OpKind } from '../src/domain/types';
 
 export type RunPhase =
   | 'starting'
+  /** Reading the directory and ZCC side by side. */
+  | 'snapshots'
+  /** Runs begun before the snapshots were read side by side. */
   | 'snapshot-directory'
   | 'snapshot-contact-center'
   | 'planning'

@@ -32,6 +32,8 @@ export interface ReconcileResume {
   chunk: number;
   tally: ChunkTally;
   createsStopped: boolean;
+  /** Chunks applied at once; absent in resumes written by older workflow code. */
+  concurrency?: number;
 }
 
 /** Outcomes summed over chunks, and API calls by endpoint. */
@@ -57,6 +59,8 @@ export interface PlanResult {
   guard: { tripped: boolean; reasons: string[] };
   directoryUsers: number;
   warnings: number;
+  /** Chunks applied at once (policy.concurrency). Absent in results recorded by older workers. */
+  concurrency?: number;
 }
 
 export interface RunResult {
