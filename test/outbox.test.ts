@@ -221,6 +221,19 @@ test('email.enabled false: nothing is sent, rows are marked skipped', async () =
   await expect(disabled.send({ to: 'x@example.com', subject: 's', text: 't', html: 'h', messageId: '<x@zcc-sync>' })).rejects.toBeInstanceOf(MailSendError);
 });
 
+test('enqueued while email.enabled is false: rows go in skipped, and a later delivery with email on sends none', async () => {
+  expect(await enqueue(db, assigned('wf-off', 2), { enabled: false })).toEqual({ inserted: 2, duplicates: 0, suppressed: 0 });
+  expect(await rows('wf-off')).toEqual([
+    expect.objectContaining({ status: 'skipped', error: 'email disabled (email.enabled: false)' }),
+    expect.objectContaining({ status: 'skipped', error: 'email disabled (email.enabled: false)' }),
+  ]);
+  // Enqueued again (a retried activity): still two rows, still skipped.
+  expect(await enqueue(db, assigned('wf-off', 2), { enabled: false })).toEqual({ inserted: 0, duplicates: 2, suppressed: 0 });
+  const before = (await mailbox()).length;
+  expect(await deliver(db, mailer, { workflowId: 'wf-off' })).toMatchObject({ sent: 0, skipped: 0 });
+  expect((await mailbox()).length).toBe(before);
+});
+
 test('notifyUsers false: user mails are not enqueued, admin mails still are and get sent', async () => {
   const email = emailConfig({ notifyUsers: false });
   const report = runReport({ kind: 'assign', workflowId: 'wf-admins', status: 'completed', counts: { create: { done: 2 } }, failures: [] });

@@ -9,7 +9,7 @@
  *   pending ──claim──▶ sending ──250──▶ sent
  *                         │ refused / not delivered (certain) ──▶ pending (retry later) or failed
  *                         │ outcome unknowable (see below)    ──▶ unknown
- *   pending ──email.enabled false──▶ skipped
+ *   pending ──email.enabled false──▶ skipped   (enqueued while email is off: skipped at once)
  * The claim is a conditional UPDATE (`WHERE status = 'pending'`), so two deliverers (a retried
  * activity racing its predecessor, two workers) never both own a row. Each row carries a
  * deterministic Message-ID derived from its dedupe key, identical on every attempt.
@@ -110,14 +110,19 @@ export interface EnqueueResult {
   suppressed: number;
 }
 
+const DISABLED = 'email disabled (email.enabled: false)';
 const INSERT_CHUNK = 50; // 10 columns a row: stays under SQLite's 999 bound parameters
 
 /**
  * Adds items to the outbox; an item whose (workflow, recipient, event) is already there adds
- * nothing (`ON CONFLICT (dedupe_key) DO NOTHING`). Pass `config.email` (or `{ notifyUsers }`).
+ * nothing (`ON CONFLICT (dedupe_key) DO NOTHING`). Pass `config.email` (or `{ notifyUsers,
+ * enabled }`): with `enabled: false` rows go in as `skipped`.
  */
-export async function enqueue(db: Knex, items: OutboxItem[], options: { notifyUsers?: boolean } = {}): Promise<EnqueueResult> {
+export async function enqueue(db: Knex, items: OutboxItem[], options: { notifyUsers?: boolean; enabled?: boolean } = {}): Promise<EnqueueResult> {
   const notifyUsers = options.notifyUsers ?? true;
+  // Email off: the rows are kept (the run report counts them) but settled at once, as `deliver`
+  // would settle them; a 100k-user run then needs no second pass over its outbox.
+  const settled = options.enabled === false ? { status: 'skipped', error: DISABLED } : { status: 'pending' };
   const now = new Date().toISOString();
   const result: EnqueueResult = { inserted: 0, duplicates: 0, suppressed: 0 };
   const byKey = new Map<string, Record<string, unknown>>();
@@ -139,7 +144,7 @@ export async function enqueue(db: Knex, items: OutboxItem[], options: { notifyUs
       subject: item.subject,
       text: item.text,
       html: item.html,
-      status: 'pending',
+      ...settled,
       attempts: 0,
       created_at: now,
     });
@@ -207,7 +212,7 @@ export async function deliver(db: Knex, mailer: Mailer, options: DeliverOptions 
   const progress = () => options.onProgress?.({ ...result });
 
   if (!mailer.enabled) {
-    result.skipped = await scope(db(TABLE).where('status', 'pending')).update({ status: 'skipped', error: 'email disabled (email.enabled: false)' });
+    result.skipped = await scope(db(TABLE).where('status', 'pending')).update({ status: 'skipped', error: DISABLED });
     progress();
     return result;
   }
