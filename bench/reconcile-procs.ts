@@ -116,9 +116,11 @@ export function resetPeakRss(pid: number): boolean {
 /** Samples VmRSS of some pids every `everyMs`; max() gives the highest seen per pid. */
 export class RssSampler {
   private readonly max = new Map<number, number>();
+  /** The first pid's maximum per label (e.g. the run's phase at the time of the sample). */
+  readonly maxByLabel = new Map<string, number>();
   private readonly timer: NodeJS.Timeout;
 
-  constructor(private readonly pids: number[], everyMs = 200) {
+  constructor(private readonly pids: number[], everyMs = 200, private readonly label?: () => string | undefined) {
     this.sample();
     this.timer = setInterval(() => this.sample(), everyMs);
   }
@@ -126,7 +128,10 @@ export class RssSampler {
   private sample(): void {
     for (const pid of this.pids) {
       const v = statusField(pid, 'VmRSS');
-      if (Number.isFinite(v)) this.max.set(pid, Math.max(this.max.get(pid) ?? 0, v));
+      if (!Number.isFinite(v)) continue;
+      this.max.set(pid, Math.max(this.max.get(pid) ?? 0, v));
+      const label = pid === this.pids[0] ? this.label?.() : undefined;
+      if (label !== undefined) this.maxByLabel.set(label, Math.max(this.maxByLabel.get(label) ?? 0, v));
     }
   }
 

@@ -346,6 +346,8 @@ interface ScenarioResult {
   writesOverChunkBound: number | null;
   workerPeakRssMb: number;
   workerSampledMaxRssMb: number;
+  /** The same, per phase of the run (as its progress query said at the time of the sample). */
+  workerSampledMaxRssMbByPhase: Record<string, number>;
   emulatorPeakRssMb: number;
   executions: Execution[];
   maxEventsPerExecution: number;
@@ -387,7 +389,8 @@ async function runScenario(env: Env, scenario: string, extra: Partial<ScenarioRe
   process.stderr.write(`[N=${env.n}] ${scenario}: reconciling…\n`);
   const before = await emulatorStats(env.emulator.url);
   const hwmReset = resetPeakRss(env.worker.pid) && resetPeakRss(env.emulator.pid);
-  const sampler = new RssSampler([env.worker.pid, env.emulator.pid]);
+  let phaseNow: string | undefined;
+  const sampler = new RssSampler([env.worker.pid, env.emulator.pid], 200, () => phaseNow);
   const workerRssBeforeMb = Math.round(rssMb(env.worker.pid));
   const cpuBefore = Object.fromEntries(Object.entries(env.pids).map(([k, pid]) => [k, cpuSeconds(pid)]));
   const t0 = performance.now();
@@ -408,6 +411,7 @@ async function runScenario(env: Env, scenario: string, extra: Partial<ScenarioRe
       try {
         const p = await handle.query(progressQuery);
         lastProgress = p;
+        phaseNow = p.phase;
         phaseStart[p.phase] ??= since();
         if (p.phase === 'held') throw new Error(`run ${p.runId} was held by the guards: ${p.heldReasons.join('; ')}`);
       } catch (err) {
@@ -461,6 +465,7 @@ async function runScenario(env: Env, scenario: string, extra: Partial<ScenarioRe
     writesOverChunkBound: ops.chunkBound > 0 ? round(writes / ops.chunkBound, 3) : null,
     workerPeakRssMb: Math.round(hwmReset ? peakRssMb(env.worker.pid) : NaN),
     workerSampledMaxRssMb: Math.round(rss.get(env.worker.pid) ?? NaN),
+    workerSampledMaxRssMbByPhase: Object.fromEntries([...sampler.maxByLabel].map(([k, v]) => [k, Math.round(v)])),
     emulatorPeakRssMb: Math.round(hwmReset ? peakRssMb(env.emulator.pid) : rss.get(env.emulator.pid) ?? NaN),
     executions,
     maxEventsPerExecution: Math.max(...executions.map((e) => e.events)),
@@ -666,7 +671,7 @@ function printTable(r: SizeResult): void {
       const byKind = Object.entries(c.execP50MsByKind).map(([k, v]) => `${k} ${v}`).join(', ');
       out(`    apply chunks: ${c.chunks}, run p50 ${c.execP50Ms} ms (${byKind}) / p95 ${c.execP95Ms} ms, schedule→start p50 ${c.scheduleToStartP50Ms} ms / p95 ${c.scheduleToStartP95Ms} ms, mean in flight ${c.meanInFlight} of ${r.concurrency}`);
     }
-    out(`    CPU s: ${Object.entries(s.cpuSeconds).map(([k, v]) => `${k} ${v}`).join(', ')}; worker RSS idle at start ${s.workerStartRssMb} MB, before this run ${s.workerRssBeforeMb} MB, sampled max ${s.workerSampledMaxRssMb} MB`);
+    out(`    CPU s: ${Object.entries(s.cpuSeconds).map(([k, v]) => `${k} ${v}`).join(', ')}; worker RSS idle at start ${s.workerStartRssMb} MB, before this run ${s.workerRssBeforeMb} MB, sampled max ${s.workerSampledMaxRssMb} MB (${Object.entries(s.workerSampledMaxRssMbByPhase).map(([k, v]) => `${k} ${v}`).join(', ')})`);
     if (s.churn) out(`    churn: ${s.churn.leavers} leavers, ${s.churn.joiners} joiners written to slapd in ${s.churn.seconds.toFixed(1)} s (not timed)`);
     if (s.rateLimit) {
       const rl = s.rateLimit;
