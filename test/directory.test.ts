@@ -246,7 +246,7 @@ describe('readDirectoryWith (scripted AD-like server)', () => {
     pageSize: 1000,
   });
 
-  function fakeAd(opts: { brokenRange?: boolean; dropAfterPage?: number } = {}) {
+  function fakeAd(opts: { brokenRange?: boolean; dropAfterPage?: number; odd?: boolean } = {}) {
     const requested: string[][] = [];
     let bound = true;
     const ranges: Record<string, { key: string; from: number; to: number }> = {
@@ -274,7 +274,9 @@ describe('readDirectoryWith (scripted AD-like server)', () => {
           for (let i = page * 1000 + 1; i <= Math.min(N, (page + 1) * 1000); i++) {
             const guid = Buffer.alloc(16, 0);
             guid.writeUInt32LE(i, 0);
-            entries.push({ dn: dnOf(i).toLowerCase(), mail: `user${i}@corp.example`, displayName: `User ${i}`, objectGUID: guid });
+            const mail = opts.odd && i === 8 ? [`user${i}@corp.example`, `User${i}.Alias@corp.example`] : `user${i}@corp.example`;
+            const displayName = opts.odd && i === 7 ? `User\u00007` : `User ${i}`;
+            entries.push({ dn: dnOf(i).toLowerCase(), mail, displayName, objectGUID: guid });
           }
           yield { searchEntries: entries, searchReferences: [] };
         }
@@ -290,6 +292,15 @@ describe('readDirectoryWith (scripted AD-like server)', () => {
     expect(requested).toEqual([['member'], ['member;range=1500-*'], ['member;range=3000-*']]);
     expect(snap.users.find((u) => u.email === 'user1@corp.example')?.uniqueId).toBe('00000001-0000-0000-0000-000000000000');
     expect(snap.warnings).toEqual([]);
+  });
+
+  test('a name holding a NUL and a second email come through intact', async () => {
+    const { client } = fakeAd({ odd: true });
+    const snap = await readDirectoryWith(client, adConfig, [GROUP], logger);
+    expect(snap.users).toHaveLength(N);
+    expect(snap.users.find((u) => u.email === 'user7@corp.example')).toMatchObject({ displayName: 'User\u00007', uniqueId: '00000007-0000-0000-0000-000000000000' });
+    expect(snap.users.find((u) => u.email === 'user8@corp.example')).toMatchObject({ displayName: 'User 8', uniqueId: '00000008-0000-0000-0000-000000000000' });
+    expect(snap.warnings).toEqual([expect.objectContaining({ code: 'multiple_emails', message: expect.stringContaining('user8@corp.example, user8.alias@corp.example') })]);
   });
 
   test('a ranged read that stops answering with a range fails loudly', async () => {

@@ -81,13 +81,26 @@ const LOOKUP_CONCURRENCY = 8;
  */
 interface UserRecord {
   dn: string;
-  emails: string[];
-  displayName: string;
-  uniqueId: string;
+  /**
+   * Display name, unique id and the email values, in that order: one string joined by NUL (an
+   * array when a value itself holds a NUL). Four strings and an array per user were ~100 bytes
+   * more: 10 MB of the read's live memory at 100k users.
+   */
+  fields: string | string[];
   /** Indexes of the mapped groups that reach the user, ascending (step 4); shared when only one. */
   groups: readonly number[] | null;
   /** The email the user is provisioned under (step 5); null when not provisioned. */
   email: string | null;
+}
+
+const FIELD_SEPARATOR = '\u0000';
+
+function packFields(values: string[]): string | string[] {
+  return values.some((v) => v.includes(FIELD_SEPARATOR)) ? values : values.join(FIELD_SEPARATOR);
+}
+
+function unpackFields(fields: string | string[]): string[] {
+  return typeof fields === 'string' ? fields.split(FIELD_SEPARATOR) : fields;
 }
 
 interface GroupNode {
@@ -253,9 +266,11 @@ export async function readDirectoryWith(
   const userAttributes = { attributes: [emailAttr, nameAttr, idAttr], explicitBufferAttributes: binaryId ? [idAttr] : [] };
   const recordOf = (entry: Entry): UserRecord => ({
     dn: entry.dn,
-    emails: attr(entry, emailAttr).map((v) => text(v).trim()).filter((v) => v !== ''),
-    displayName: text(attr(entry, nameAttr)[0] ?? '').trim(),
-    uniqueId: idString(attr(entry, idAttr)[0], idAttr),
+    fields: packFields([
+      text(attr(entry, nameAttr)[0] ?? '').trim(),
+      idString(attr(entry, idAttr)[0], idAttr),
+      ...attr(entry, emailAttr).map((v) => text(v).trim()).filter((v) => v !== ''),
+    ]),
     groups: null,
     email: null,
   });
@@ -495,11 +510,12 @@ export async function readDirectoryWith(
     const rec = users.get(ukey) as UserRecord;
     const memberOf = rec.groups as readonly number[];
     const groupNames = memberOf.map((i) => `"${mappedList[i]}"`).join(', ');
-    if (rec.emails.length === 0) {
+    const [, , ...emails] = unpackFields(rec.fields);
+    if (emails.length === 0) {
       warnings.push({ code: 'no_email', subject: rec.dn, message: `member of ${groupNames} has no ${emailAttr} value; not provisioned` });
       continue;
     }
-    const distinct = [...new Set(rec.emails.map((e) => e.toLowerCase()))];
+    const distinct = [...new Set(emails.map((e) => e.toLowerCase()))];
     if (distinct.length > 1) {
       warnings.push({ code: 'multiple_emails', subject: rec.dn, message: `has ${distinct.length} ${emailAttr} values (${distinct.join(', ')}); using the first, ${distinct[0]}` });
     }
@@ -535,7 +551,8 @@ export async function readDirectoryWith(
     const email = rec.email;
     if (email === null) continue;
     const groupIndexes = [...(rec.groups as readonly number[])].sort((a, b) => a - b);
-    batch.push({ email, displayName: rec.displayName, uniqueId: rec.uniqueId, dn: rec.dn, groups: groupIndexes.map((i) => mappedList[i]) });
+    const [displayName, uniqueId] = unpackFields(rec.fields);
+    batch.push({ email, displayName, uniqueId, dn: rec.dn, groups: groupIndexes.map((i) => mappedList[i]) });
     if (batch.length === SINK_BATCH) {
       await emit(batch);
       userCount += batch.length;
