@@ -22,3 +22,14 @@ test('a reconcile applied with the batch loop (before the sliding window) replay
   expect(scheduled).toBe(10);
   await Worker.runReplayHistory({ workflowBundle: { codePath: testStack().workflowBundlePath } }, history, 'reconcile-batches');
 });
+
+test('a reconcile that read both snapshots at once and went from plan to apply directly replays', async () => {
+  // Recorded at 50ab8dd (the fast-start patch): 45 users in 2 groups, chunkSize 10, concurrency 2,
+  // 20–400 ms emulator latency; the snapshots scheduled in one workflow task, no setRunStatus or
+  // applyConcurrency before the first of 11 chunks.
+  const history = fixture('reconcile-history-fast-start.json');
+  const names = history.events?.map((e) => e.activityTaskScheduledEventAttributes?.activityType?.name).filter(Boolean);
+  expect(names?.slice(0, 5)).toEqual(['beginRun', 'snapshotDirectory', 'snapshotContactCenter', 'computePlan', 'applyChunk']);
+  expect(names?.filter((n) => n === 'applyChunk')).toHaveLength(11);
+  await Worker.runReplayHistory({ workflowBundle: { codePath: testStack().workflowBundlePath } }, history, 'reconcile-fast-start');
+});
