@@ -71,13 +71,18 @@ export function createNotifier(deps: { db: Knex; config: Config; mailer: Mailer;
 
   /**
    * Renders and queues the run's email of each given user (≤ a page) from all their ops in the
-   * run. Only call it once a user's ops are final: the outbox keeps the first email per event.
+   * run. The outbox keeps the first email per event, so a user is mailed once their ops are final:
+   * with `settledOnly`, users with an op still pending are left out.
    */
-  async function mailUsers(runId: string, emails: string[]): Promise<number> {
+  async function mailUsers(runId: string, emails: string[], settledOnly: boolean): Promise<number> {
     if (emails.length === 0) return 0;
     // Sorted here, not by SQL: ORDER BY seq makes SQLite walk the run's primary key instead of
     // the (run_id, email) index (42 ms instead of 8 ms a page at 100k users).
-    const ops: OpRecord[] = (await db('ops').where('run_id', runId).whereIn('email', emails)).sort((a: { seq: number }, b: { seq: number }) => a.seq - b.seq);
+    let ops: OpRecord[] = (await db('ops').where('run_id', runId).whereIn('email', emails)).sort((a: { seq: number }, b: { seq: number }) => a.seq - b.seq);
+    if (settledOnly) {
+      const open = new Set(ops.filter((o) => o.status === 'pending').map((o) => o.email));
+      ops = ops.filter((o) => !open.has(o.email));
+    }
     // Greeting names: the directory's, else ZCC's (admin jobs have no directory snapshot).
     const names = new Map<string, string>();
     for (const table of ['cc_snapshot', 'directory_snapshot']) {
@@ -94,12 +99,9 @@ export function createNotifier(deps: { db: Knex; config: Config; mailer: Mailer;
   }
 
   async function usersSettled(input: { runId: string; emails: string[] }): Promise<number> {
+    const emails = [...new Set(input.emails)];
     let queued = 0;
-    for (let i = 0; i < input.emails.length; i += PAGE_USERS) {
-      const page = [...new Set(input.emails.slice(i, i + PAGE_USERS))];
-      const open = new Set((await db('ops').where('run_id', input.runId).whereIn('email', page).where('status', 'pending').distinct('email')).map((r: { email: string }) => r.email));
-      queued += await mailUsers(input.runId, page.filter((e) => !open.has(e)));
-    }
+    for (let i = 0; i < emails.length; i += PAGE_USERS) queued += await mailUsers(input.runId, emails.slice(i, i + PAGE_USERS), true);
     return queued;
   }
 
@@ -121,7 +123,8 @@ export function createNotifier(deps: { db: Knex; config: Config; mailer: Mailer;
       ).map((r: { email: string }) => r.email);
       if (emails.length === 0) break;
       after = emails[emails.length - 1];
-      queued += await mailUsers(input.runId, emails);
+      // Also users with ops still pending (a cancelled or failed run): they hear what took effect.
+      queued += await mailUsers(input.runId, emails, false);
       heartbeat({ queued });
     }
     return queued;
