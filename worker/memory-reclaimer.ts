@@ -12,7 +12,7 @@
  * fast that V8 lets the heap grow to ~200 MB (live: 30-90 MB) before its own full collection.
  * Measured on the snapshots alone at 100k users (directory / ZCC): peak RSS 257-290 / 253-267 MB
  * before; with a collection each time the used heap has grown 32 MB 183-192 / 189-191 MB (~18
- * collections a run), 16 MB 175-177 / 186-189 MB (24-30 collections); no measurable time.
+ * collections a run), 16 MB 175-177 / 186-189 MB (24-30 collections).
  *
  * How: every `intervalMs`, if RSS has grown by `stepMb` or the used heap by `heapStepMb` since the
  * last collection, start a full collection — asynchronous, so V8 marks on its helper thread and
@@ -20,9 +20,9 @@
  * users garbage collection was a third of the worker's CPU (profile of a no-op and a churn run,
  * blocking collections: 9.6 of 30 s), and the main thread bounds those runs. Async: no-op 16.0 s,
  * peaks 214/236/229 MB (initial/no-op/churn), against 19.4 s and 220/224/225 MB blocking, same
- * code otherwise (one run each; the machine's noise is ±20 %). An idle worker never collects. `gc` is not exposed by default; the V8
- * flag is set at run time and the function taken from a fresh context (the documented effect of
- * --expose-gc).
+ * code otherwise (one run each; the machine's noise is ±20 %). An idle worker never collects.
+ * `gc` is not exposed by default; the V8 flag is set at run time and the function taken from a
+ * fresh context (the documented effect of --expose-gc).
  */
 import * as v8 from 'node:v8';
 import * as vm from 'node:vm';
