@@ -20,7 +20,7 @@ import { ZoomInputError, itemsOf, type ZoomCcClient } from '../src/zoom';
 import type { Notifier } from './notify';
 import { writeOps } from './plan-run';
 import { getKv, insertInSlices, putKv, saveNames } from './run-store';
-import type { ChunkTally, RunResult, RunStatus } from '../workflows/types';
+import type { ChunkTally, RunResult, RunStatus } from '../src/domain/runs';
 
 /** The ZCC reads a job needs (the apply engine does the writes with the same client). */
 export type AdminZoomReads = Pick<ZoomCcClient, 'allUsers' | 'listQueueAgents' | 'resolveRoles' | 'resolveQueues'>;

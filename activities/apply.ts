@@ -16,7 +16,7 @@ import { assignToQueue, chunk, countCalls, createUsers, deleteUsers, removeFromQ
 import type { ActivityDeps } from './index';
 import { idOf, loadNames, type NameMaps } from './run-store';
 import { recordOutcomes, type OpRow } from './op-outcomes';
-import type { ChunkResult } from '../workflows/types';
+import type { ChunkResult } from '../src/domain/runs';
 
 export interface ApplyChunkInput {
   runId: string;

@@ -31,7 +31,7 @@ import {
   type RunKind,
   type UserChanges,
 } from '../src/mail';
-import type { RunResult } from '../workflows/types';
+import type { RunResult } from '../src/domain/runs';
 
 export interface Notifier {
   runHeld(input: { runId: string; workflowId: string; reasons: string[]; kind?: RunKind }): Promise<void>;

@@ -14,7 +14,7 @@ import type { ActivityDeps } from './index';
 import { getKv, insertInSlices, pruneSnapshots, putKv, saveNames, setRunStatus } from './run-store';
 import { reportRun } from './report';
 import { planRun } from './plan-run';
-import type { ChunkTally, PlanResult, RunResult, RunStatus } from '../workflows/types';
+import type { ChunkTally, PlanResult, RunResult, RunStatus } from '../src/domain/runs';
 
 const LAST_GOOD_DIRECTORY_USERS = 'lastGoodDirectoryUsers';
 

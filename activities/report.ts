@@ -3,7 +3,7 @@
  * (one per user per run, and the admins' report) and send them.
  */
 import type { ActivityDeps } from './index';
-import type { ChunkTally, RunResult, RunStatus } from '../workflows/types';
+import type { ChunkTally, RunResult, RunStatus } from '../src/domain/runs';
 import type { PlanSummary } from '../src/domain/types';
 
 export interface FinishInput {

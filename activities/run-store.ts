@@ -1,6 +1,6 @@
 /** Small store helpers shared by the run activities: runs rows, name maps, key-value facts. */
 import type { Knex } from 'knex';
-import type { RunStatus } from '../workflows/types';
+import type { RunStatus } from '../src/domain/runs';
 
 /** Role and queue name → id maps resolved at the start of a run, used by every chunk. */
 export interface NameMaps {

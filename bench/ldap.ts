@@ -13,8 +13,8 @@ import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { Client } from 'ldapts';
-import { GROUPS_BASE, PEOPLE_BASE, writeGeneratedDirectory } from '../src/dev/ldif';
-import { initInstance, loadLdif, startSlapd } from '../src/dev/slapd';
+import { GROUPS_BASE, PEOPLE_BASE, writeGeneratedDirectory } from '../devstack/ldif';
+import { initInstance, loadLdif, startSlapd } from '../devstack/slapd';
 
 const REPO = path.resolve(__dirname, '..', '..');
 const GROUPS = 20;

@@ -4,7 +4,7 @@
  * 1% extra joiners in the Zoom account), and the 1% churn applied online with the admin bind.
  */
 import { Attribute, Change, Client } from 'ldapts';
-import { groupDn, userDn, USER_PASSWORD, type DirectorySpec } from '../src/dev/ldif';
+import { groupDn, userDn, USER_PASSWORD, type DirectorySpec } from '../devstack/ldif';
 import type { Seed } from '../emulator/types';
 
 export interface GroupDef {

@@ -8,8 +8,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { stopPid } from '../src/dev/proc';
-import { NODE_FLAGS, withMallocDefaults } from '../src/dev/process-defaults';
+import { stopPid } from '../devstack/proc';
+import { NODE_FLAGS, withMallocDefaults } from '../devstack/process-defaults';
 
 export const REPO = path.resolve(__dirname, '..', '..');
 export const CLI_MAIN = path.join(REPO, 'dist', 'client', 'main.js');

@@ -32,15 +32,15 @@ import { Client, Connection, WorkflowIdConflictPolicy, type WorkflowHandle } fro
 import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
 import type { Knex } from 'knex';
 import { stringify } from 'yaml';
-import { startSlapd, type SlapdHandle } from '../src/dev/slapd';
-import { startTemporal } from '../src/dev/temporal';
+import { startSlapd, type SlapdHandle } from '../devstack/slapd';
+import { startTemporal } from '../devstack/temporal';
 import { loadConfig } from '../src/config/load';
 import type { Config } from '../src/config/schema';
 import { closeStore, openStore } from '../src/store/db';
 import { reconcileWorkflowId } from '../src/temporal/ids';
 import { OPERATIONS, ZCC_PLAN_RATES, type RateLabel } from '../src/zoom';
 import { progressQuery, type Progress } from '../workflows/definitions';
-import type { RunResult } from '../workflows/types';
+import type { RunResult } from '../src/domain/runs';
 import { applyChurn, directorySpec, GROUPS, joinerCount, mappings, QUEUES, seed, type ChurnResult } from './reconcile-data';
 import { cpuSeconds, peakRssMb, REPO, resetPeakRss, rssMb, RssSampler, startCli, startEmulatorProcess, type ChildHandle } from './reconcile-procs';
 

@@ -1,7 +1,7 @@
 /** Reading a run back from the store for the CLI: its row, ops, failures and warnings. */
 import type { Knex } from 'knex';
 import type { Op, PlanSummary } from '../src/domain/types';
-import type { RunResult } from '../workflows/types';
+import type { RunResult } from '../src/domain/runs';
 
 export interface RunRow {
   id: string;

@@ -9,7 +9,7 @@ import * as path from 'path';
 import { DEFAULT_CREDENTIALS, startEmulator, type EmulatorHandle } from '../emulator';
 import { ensureBuilt, runCli } from './support/cli';
 import { testStack, withSlapd } from './support/stack';
-import type { SlapdHandle } from '../src/dev/slapd';
+import type { SlapdHandle } from '../devstack/slapd';
 
 let dir: string;
 let slapd: SlapdHandle;

@@ -9,11 +9,11 @@ import path from 'node:path';
 import { Client } from 'ldapts';
 import nodemailer from 'nodemailer';
 import { parseConfigText } from '../src/config/load';
-import { isAlive } from '../src/dev/proc';
-import { waitForTemporal } from '../src/dev/temporal';
-import { sampleDirectorySpec } from '../src/dev/sample';
-import { PEOPLE_BASE } from '../src/dev/ldif';
-import type { StackFile } from '../src/dev/stack';
+import { isAlive } from '../devstack/proc';
+import { waitForTemporal } from '../devstack/temporal';
+import { sampleDirectorySpec } from '../devstack/sample';
+import { PEOPLE_BASE } from '../devstack/ldif';
+import type { StackFile } from '../devstack/stack';
 import { ensureBuilt, runCli } from './support/cli';
 
 let stateDir: string;

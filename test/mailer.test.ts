@@ -10,7 +10,7 @@ import { Writable } from 'node:stream';
 import pino from 'pino';
 import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
 import { emailSchema } from '../src/config/schema';
-import { readMailbox, startSmtpServer, type RunningSmtpServer } from '../src/dev/smtp';
+import { readMailbox, startSmtpServer, type RunningSmtpServer } from '../devstack/smtp';
 import { createMailer, MailSendError, type Mailer } from '../src/mail/mailer';
 
 let dir: string;

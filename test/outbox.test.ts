@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Knex } from 'knex';
 import { configSchema, emailSchema } from '../src/config/schema';
-import { mailboxProbe, readMailbox, startSmtpServer, waitForMails, type RunningSmtpServer, type StoredMail } from '../src/dev/smtp';
+import { mailboxProbe, readMailbox, startSmtpServer, waitForMails, type RunningSmtpServer, type StoredMail } from '../devstack/smtp';
 import {
   adminMails,
   createMailer,

@@ -5,7 +5,7 @@
  */
 import { removeGroupMember } from './support/ldap-admin';
 import { mailsOfRun, startSyncEnv, writeCalls, type SyncEnv } from './support/sync-env';
-import type { DirectorySpec } from '../src/dev/ldif';
+import type { DirectorySpec } from '../devstack/ldif';
 
 const uid = (i: number) => `g${String(i).padStart(3, '0')}`;
 const mail = (i: number) => `${uid(i)}@example.com`;

@@ -5,7 +5,7 @@
  */
 import { addGroupMember, removeGroupMember } from './support/ldap-admin';
 import { mailsOfRun, startSyncEnv, totalWrites, writeCalls, type SyncEnv } from './support/sync-env';
-import type { DirectorySpec } from '../src/dev/ldif';
+import type { DirectorySpec } from '../devstack/ldif';
 import type { Seed } from '../emulator/types';
 
 const uid = (i: number) => `u${String(i).padStart(3, '0')}`;

@@ -2,8 +2,8 @@
  * The demo's sample data hangs together: directory, emulator seed and mappings tell one story.
  */
 import { mappingSchema } from '../src/config/schema';
-import { escapeDnValue, groupDn } from '../src/dev/ldif';
-import { SAMPLE_HAND_MADE, SAMPLE_NO_MAIL_UID, sampleDirectorySpec, sampleMappings, sampleSeed } from '../src/dev/sample';
+import { escapeDnValue, groupDn } from '../devstack/ldif';
+import { SAMPLE_HAND_MADE, SAMPLE_NO_MAIL_UID, sampleDirectorySpec, sampleMappings, sampleSeed } from '../devstack/sample';
 import { seedSchema } from '../emulator/seed';
 
 const spec = sampleDirectorySpec();

@@ -8,9 +8,9 @@ import { Client, EqualityFilter, InvalidCredentialsError, escapeFilter } from 'l
 import {
   GROUPS_BASE, PEOPLE_BASE, READER_DN, UNICODE_DISPLAY_NAME, UNICODE_UID, USER_PASSWORD, WEIRD_CN, WEIRD_UID,
   generatedUid, groupDn, userDn,
-} from '../src/dev/ldif';
-import { isAlive } from '../src/dev/proc';
-import { startSlapd, type SlapdHandle } from '../src/dev/slapd';
+} from '../devstack/ldif';
+import { isAlive } from '../devstack/proc';
+import { startSlapd, type SlapdHandle } from '../devstack/slapd';
 import { withSlapd } from './support/stack';
 import { addGroupMember, addUser, deleteUser, removeGroupMember } from './support/ldap-admin';
 

@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import nodemailer from 'nodemailer';
 import { SMTPServer } from 'smtp-server';
-import { readMailbox, readRawMail, startSmtpServer, waitForMail, waitForMails, type RunningSmtpServer } from '../src/dev/smtp';
+import { readMailbox, readRawMail, startSmtpServer, waitForMail, waitForMails, type RunningSmtpServer } from '../devstack/smtp';
 
 let dir: string;
 let server: RunningSmtpServer;

@@ -1,6 +1,6 @@
 /**
  * A workflow calls an activity on a real worker, against the real Temporal dev server that
- * jest's globalSetup started (built from Go modules by src/dev/temporal.ts when needed).
+ * jest's globalSetup started (built from Go modules by devstack/temporal.ts when needed).
  */
 import { healthCheckWorkflow } from '../workflows';
 import { healthPing } from '../activities/health';

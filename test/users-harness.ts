@@ -13,7 +13,7 @@ import type { EmulatorHandle, Seed } from '../emulator/types';
 import { loadConfig } from '../src/config/load';
 import type { Config } from '../src/config/schema';
 import { createLogger } from '../src/log/logger';
-import { readMailbox, type StoredMail } from '../src/dev/smtp';
+import { readMailbox, type StoredMail } from '../devstack/smtp';
 import { createActivities, type ActivityDeps } from '../activities';
 import type { ApplyChunkInput } from '../activities/apply';
 import { createWorkerDeps } from '../worker/deps';

@@ -24,7 +24,7 @@ import type { JobResult } from '../src/admin/types';
 import { OP_ORDER, type OpKind, type PlanSummary } from '../src/domain/types';
 import { applyWithProgress, type ApplyCursor } from './apply-ops';
 import { progressQuery, type Progress } from './definitions';
-import type { ChunkTally } from './types';
+import type { ChunkTally } from '../src/domain/runs';
 
 export interface AdminJobInput {
   jobId: string;

@@ -6,7 +6,7 @@
 import { patched, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type * as activities from '../activities/apply';
 import { OP_ORDER, type OpKind } from '../src/domain/types';
-import type { ChunkResult, ChunkTally } from './types';
+import type { ChunkResult, ChunkTally } from '../src/domain/runs';
 
 const { applyChunk, skipPendingOps } = proxyActivities<ReturnType<typeof activities.createApplyActivities>>({
   startToCloseTimeout: '15 minutes',

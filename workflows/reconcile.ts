@@ -23,7 +23,7 @@ import type { createReconcileActivities } from '../activities/reconcile';
 import { OP_ORDER } from '../src/domain/types';
 import { applyWithProgress } from './apply-ops';
 import { approveUpdate, progressQuery, rejectUpdate, type Decision, type Progress } from './definitions';
-import type { ChunkTally, PlanResult, ReconcileInput, RunResult, RunStatus } from './types';
+import type { ChunkTally, PlanResult, ReconcileInput, RunResult, RunStatus } from '../src/domain/runs';
 
 type Activities = ReturnType<typeof createReconcileActivities>;
 

@@ -5,8 +5,8 @@
  * progress, prints the report and the emails received, and leaves the stack running.
  */
 import type { Command } from 'commander';
-import { devUp, describeStack } from '../../src/dev/stack';
-import { readMailbox, waitForMails } from '../../src/dev/smtp';
+import { devUp, describeStack } from '../../devstack/stack';
+import { readMailbox, waitForMails } from '../../devstack/smtp';
 import { printLine, withJsonOption } from '../common';
 import { withSession } from '../session';
 import { runApply, runPlan } from './reconcile';

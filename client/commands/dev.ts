@@ -6,9 +6,9 @@
  */
 import path from 'node:path';
 import type { Command } from 'commander';
-import { devDir, devDown, devUp, describeStack, stackStatus, DEFAULT_DEV_PORTS, type DevPorts } from '../../src/dev/stack';
-import { ensureTemporalBinary, temporalVersion } from '../../src/dev/temporal';
-import { startSmtpServer, readMailbox } from '../../src/dev/smtp';
+import { devDir, devDown, devUp, describeStack, stackStatus, DEFAULT_DEV_PORTS, type DevPorts } from '../../devstack/stack';
+import { ensureTemporalBinary, temporalVersion } from '../../devstack/temporal';
+import { startSmtpServer, readMailbox } from '../../devstack/smtp';
 import { EXIT_BAD_INPUT, EXIT_FAILED, fail, loadConfigOrExit, printJson, printLine, setExitCode, withConfigOption, withJsonOption, type ConfigOptions, type JsonOptions } from '../common';
 
 interface StateDirOptions extends ConfigOptions {

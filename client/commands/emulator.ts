@@ -10,7 +10,7 @@ import { startEmulator, FaultSpecError, SeedError, DEFAULT_CREDENTIALS, type Emu
 import { parseFaultSpec } from '../../emulator/faults';
 import { EXIT_BAD_INPUT, EXIT_FAILED, fail, printLine } from '../common';
 
-/** The dev stack's default emulator port (src/dev/stack.ts DEFAULT_DEV_PORTS.emulator). */
+/** The dev stack's default emulator port (devstack/stack.ts DEFAULT_DEV_PORTS.emulator). */
 const DEFAULT_PORT = 9180;
 
 interface EmulatorCliOptions {

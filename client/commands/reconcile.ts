@@ -11,7 +11,7 @@ import { randomUUID } from 'crypto';
 import type { Command } from 'commander';
 import { WorkflowIdConflictPolicy } from '@temporalio/client';
 import { planJson, renderPlan } from '../../src/reconcile/render';
-import type { RunResult } from '../../workflows/types';
+import type { RunResult } from '../../src/domain/runs';
 import { EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, fail, printJson, printLine, setExitCode, withConfigOption, withJsonOption, type ConfigOptions, type JsonOptions } from '../common';
 import { waitWithProgress } from '../progress';
 import { findRun, outcomeLines, parseSummary, runFailures, runOps, runWarnings } from '../run-view';

@@ -32,7 +32,7 @@
  *     send can take) belonged to a deliverer that died: it becomes `unknown`, is never resent
  *     blindly, and `summarize` counts it so the admin run report names it;
  *   - where delivery can be checked (the embedded capture server: `mailboxProbe` in
- *     src/dev/smtp.ts), `confirm` resolves stale and unknown rows exactly: delivered → sent,
+ *     devstack/smtp.ts), `confirm` resolves stale and unknown rows exactly: delivered → sent,
  *     certainly not delivered → pending and sent now. That makes the dev stack exactly-once.
  * Rows found in `sending` younger than `staleAfterMs` belong to a deliverer that may still be
  * alive; they are left alone and counted as `inFlight` (a caller that needs them settled should

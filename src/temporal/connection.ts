@@ -21,7 +21,7 @@ export class TemporalAddressError extends Error {
 export function resolveTemporalAddress(config: Config): string {
   if (config.temporal.address) return config.temporal.address;
   const file = devStackFile(config);
-  // `dev up` records components.temporal.address (src/dev/stack.ts StackFile); a flat
+  // `dev up` records components.temporal.address (devstack/stack.ts StackFile); a flat
   // temporal.address is accepted too.
   let stack: { components?: { temporal?: { address?: unknown } }; temporal?: { address?: unknown } } | undefined;
   try {

@@ -11,10 +11,10 @@
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
-import { startTemporal } from '../../src/dev/temporal';
-import { ensureSlapdInstalled, stopSlapd } from '../../src/dev/slapd';
-import { startSmtpServer } from '../../src/dev/smtp';
-import { isAlive, isSameProcess, processStartId, stopPid } from '../../src/dev/proc';
+import { startTemporal } from '../../devstack/temporal';
+import { ensureSlapdInstalled, stopSlapd } from '../../devstack/slapd';
+import { startSmtpServer } from '../../devstack/smtp';
+import { isAlive, isSameProcess, processStartId, stopPid } from '../../devstack/proc';
 import { REPO_ROOT, TEST_STATE_ROOT, setStackStops, type StackStop } from '../support/stack-state';
 
 export default async function globalSetup(): Promise<void> {

@@ -4,11 +4,11 @@
  * follows group edits (unlike slapadd, which needs it precomputed).
  *
  * groupOfNames needs at least one member: removing a group's last member puts the reader
- * account in as placeholder (as src/dev/ldif.ts does for empty groups), and adding a member
+ * account in as placeholder (as devstack/ldif.ts does for empty groups), and adding a member
  * to such a group removes the placeholder again.
  */
 import { Attribute, Change, Client, EqualityFilter } from 'ldapts';
-import { GROUPS_BASE, READER_DN, USER_PASSWORD, groupDn, userDn, type DirectorySpecGroup, type DirectorySpecUser } from '../../src/dev/ldif';
+import { GROUPS_BASE, READER_DN, USER_PASSWORD, groupDn, userDn, type DirectorySpecGroup, type DirectorySpecUser } from '../../devstack/ldif';
 
 export interface LdapAdminTarget {
   url: string;

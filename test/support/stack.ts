@@ -9,8 +9,8 @@ import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
-import { startSlapd, type SlapdHandle } from '../../src/dev/slapd';
-import type { DirectorySpec } from '../../src/dev/ldif';
+import { startSlapd, type SlapdHandle } from '../../devstack/slapd';
+import type { DirectorySpec } from '../../devstack/ldif';
 import { TEST_STATE_ROOT } from './stack-state';
 
 export interface TestStack {
@@ -19,7 +19,7 @@ export interface TestStack {
   namespace: string;
   smtpHost: string;
   smtpPort: number;
-  /** Mailbox directory of the SMTP capture server (read it with readMailbox from src/dev/smtp). */
+  /** Mailbox directory of the SMTP capture server (read it with readMailbox from devstack/smtp). */
   smtpDir: string;
   /** The workflows, bundled once per run: pass as `workflowBundle: { codePath }`. */
   workflowBundlePath: string;

@@ -8,7 +8,7 @@
  * not Zoom users yet ("not a Zoom user" in the plan); one has no mail; two hand-made ZCC users
  * are in no group and must never be touched.
  */
-import type { Mapping } from '../config/schema';
+import type { Mapping } from '../src/config/schema';
 import { groupDn, type DirectorySpec, type DirectorySpecUser } from './ldif';
 
 const GIVEN = ['Ada', 'Ben', 'Chloe', 'Dan', 'Ella', 'Finn', 'Gina', 'Hugo', 'Iris', 'Jack', 'Kara', 'Liam', 'Maya', 'Noah', 'Olga', 'Paul', 'Quinn', 'Rosa', 'Sam', 'Tara'];

@@ -1,5 +1,5 @@
 /** Inputs and results of the zcc-sync workflows: ids and counts only, never user lists. */
-import type { OpKind, Outcome, PlanSummary } from '../src/domain/types';
+import type { OpKind, Outcome, PlanSummary } from './types';
 
 export type RunStatus =
   | 'planning'

@@ -11,7 +11,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import YAML from 'yaml';
-import { configSchema } from '../config/schema';
+import { configSchema } from '../src/config/schema';
 import { isAlive, isSameProcess, processStartId, stopPid, tryLockFile } from './proc';
 import { pickPort, canConnect } from './ports';
 import { ensureTemporalBinary, resolveTemporalRoute, startTemporal, TEMPORAL_CLI_VERSION } from './temporal';
@@ -125,9 +125,9 @@ export type DevUpResult = { already: true; stack: StackFile } | { already: false
 
 /** The compiled CLI entry: dist/client/main.js next to this file's compiled copy, else under the repo. */
 export function defaultCliEntry(): string {
-  const compiled = path.resolve(__dirname, '..', '..', 'client', 'main.js');
+  const compiled = path.resolve(__dirname, '..', 'client', 'main.js');
   if (existsSync(compiled)) return compiled;
-  return path.resolve(__dirname, '..', '..', 'dist', 'client', 'main.js');
+  return path.resolve(__dirname, '..', 'dist', 'client', 'main.js');
 }
 
 /** Whether the ZCC emulator is part of this build (its compiled module sits next to the CLI). */
