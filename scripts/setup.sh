@@ -6,9 +6,19 @@
 #   3. npm run build;
 #   4. the Temporal CLI: found on PATH or in the cache, else built once from Go modules
 #      (tools/build-temporal.sh; ~5 min the first time). Skipped when TEMPORAL_ADDRESS is set.
+# `--postgresql` also installs Debian's PostgreSQL server (apt `postgresql`) for the store's
+# PostgreSQL tests (scripts/pg-throwaway.sh); .ci/run passes it, the demo does not need it.
 # Used by .ci/run and by the README's demo instructions. Prints the time of each step.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+with_postgresql=false
+for arg in "$@"; do
+  case "$arg" in
+    --postgresql) with_postgresql=true ;;
+    *) echo "scripts/setup.sh: unknown argument \"$arg\" (the only option is --postgresql)" >&2; exit 2 ;;
+  esac
+done
 
 now_ds() { echo $(( $(date +%s%N) / 100000000 )); } # tenths of a second
 step() { # step NAME COMMAND...
@@ -25,7 +35,7 @@ as_root() {
   elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then sudo "$@"
   else
     echo "Need root to run: $*" >&2
-    echo "Install as root: echo 'slapd slapd/no_configuration boolean true' | debconf-set-selections && apt-get install -y slapd ldap-utils build-essential python3" >&2
+    echo "Install as root: echo 'slapd slapd/no_configuration boolean true' | debconf-set-selections && apt-get install -y slapd ldap-utils build-essential python3 (and postgresql for --postgresql)" >&2
     exit 1
   fi
 }
@@ -36,9 +46,11 @@ apt_packages() {
   command -v ldapsearch >/dev/null 2>&1 || want+=(ldap-utils)
   { command -v make && command -v g++; } >/dev/null 2>&1 || want+=(build-essential)
   command -v python3 >/dev/null 2>&1 || want+=(python3)
+  # Debian 12's server binaries live under /usr/lib/postgresql/15/bin, not on PATH.
+  if $with_postgresql && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then want+=(postgresql); fi
   if [ "${#want[@]}" -eq 0 ]; then echo "apt packages: all present"; return 0; fi
   if ! command -v apt-get >/dev/null 2>&1; then
-    echo "Missing ${want[*]} and no apt-get: install OpenLDAP 2.5 (slapd, ldap-utils), a C++ toolchain and python3" >&2
+    echo "Missing ${want[*]} and no apt-get: install OpenLDAP 2.5 (slapd, ldap-utils), a C++ toolchain and python3 (and PostgreSQL 15 for --postgresql)" >&2
     exit 1
   fi
   echo "installing: ${want[*]}"
