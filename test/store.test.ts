@@ -6,6 +6,7 @@ import { parseConfigText } from '../src/config/load';
 import type { Config } from '../src/config/schema';
 import { closeStore, migrateStore, openStore, SQLITE_FILE } from '../src/store/db';
 import { migrationSource } from '../src/store/migrations';
+import { testPgUrl } from './support/ci';
 
 /** Tables the migrations create (later migrations may add more; these must be there). */
 const TABLES = ['runs', 'directory_snapshot', 'cc_snapshot', 'ops', 'run_warnings', 'managed_users', 'audit', 'kv', 'jobs', 'job_items', 'outbox', 'cc_queue_members'];
@@ -127,12 +128,10 @@ describe('store on SQLite', () => {
 /**
  * PostgreSQL: runs when ZCC_TEST_PG_URL points at a server where the user may create databases
  * (e.g. postgres://postgres@127.0.0.1:5432/postgres). Each run uses a new database, dropped after.
+ * Without it: skipped with a printed reason locally, a failing test under CI=true.
  */
-const PG_URL = process.env.ZCC_TEST_PG_URL;
+const PG_URL = testPgUrl('store.test.ts', 'the PostgreSQL migration tests');
 const describePg = PG_URL ? describe : describe.skip;
-if (!PG_URL) {
-  console.warn('store.test.ts: PostgreSQL migration tests skipped: set ZCC_TEST_PG_URL (e.g. postgres://postgres@127.0.0.1:5432/postgres) to run them');
-}
 
 describePg('store on PostgreSQL', () => {
   const database = `zcc_sync_test_${process.pid}_${Date.now()}`;
