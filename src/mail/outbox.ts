@@ -11,8 +11,10 @@
  *                         │ outcome unknowable (see below)    ──▶ unknown
  *   pending ──email.enabled false──▶ skipped   (enqueued while email is off: skipped at once)
  * The claim is a conditional UPDATE (`WHERE status = 'pending'`), so two deliverers (a retried
- * activity racing its predecessor, two workers) never both own a row. Each row carries a
- * deterministic Message-ID derived from its dedupe key, identical on every attempt.
+ * activity racing its predecessor, two workers) never both own a row; every later status change
+ * is conditional too (the statements are in src/store/outbox.ts, the only code that knows the
+ * table). Each row carries a deterministic Message-ID derived from its dedupe key, identical on
+ * every attempt.
  *
  * The ambiguous window. SMTP gives no way to make "relay accepted" and "row marked sent" one
  * atomic step: if the worker dies after the relay's 250 and before the UPDATE, or the connection
@@ -39,12 +41,30 @@
  * retry later, e.g. by failing the activity with a retryable error).
  */
 import { createHash } from 'node:crypto';
-import type { Knex } from 'knex';
+import type { Store } from '../store/db';
+import {
+  claimRow,
+  countSending,
+  insertOutboxRows,
+  markSent,
+  pendingRowsAfter,
+  settleRow,
+  skipPendingRows,
+  staleRows,
+  summarizeOutbox,
+  type NewOutboxRow,
+  type OutboxRow,
+  type OutboxScope,
+  type OutboxStatus,
+  type OutboxSummary,
+} from '../store/outbox';
+import { runPool } from '../util/pool';
 import type { EmailConfig, Mailer } from './mailer';
 import { MailSendError } from './mailer';
 import type { RenderedMail } from './templates';
 
-export type OutboxStatus = 'pending' | 'sending' | 'sent' | 'failed' | 'unknown' | 'skipped';
+// The row types and the summary belong to the store; they are part of the outbox's API too.
+export type { OutboxRow, OutboxStatus, OutboxSummary };
 export type Audience = 'user' | 'admin';
 
 /** One email to enqueue. `event` names what happened, e.g. `licenseAssigned` or `runReport`. */
@@ -59,25 +79,6 @@ export interface OutboxItem {
   html: string;
 }
 
-export interface OutboxRow {
-  id: number;
-  dedupe_key: string;
-  workflow_id: string;
-  event: string;
-  recipient: string;
-  subject: string;
-  text: string;
-  html: string;
-  status: OutboxStatus;
-  message_id: string | null;
-  attempts: number;
-  error: string | null;
-  created_at: string;
-  sent_at: string | null;
-  claimed_at: string | null;
-}
-
-const TABLE = 'outbox';
 const KEY_MAX = 255; // dedupe_key is a varchar(255) on PostgreSQL
 
 /** `${workflowId}|${recipient}|${event}`, recipient lower-cased; hashed when longer than the column. */
@@ -111,21 +112,20 @@ export interface EnqueueResult {
 }
 
 const DISABLED = 'email disabled (email.enabled: false)';
-const INSERT_CHUNK = 50; // 10 columns a row: stays under SQLite's 999 bound parameters
 
 /**
  * Adds items to the outbox; an item whose (workflow, recipient, event) is already there adds
  * nothing (`ON CONFLICT (dedupe_key) DO NOTHING`). Pass `config.email` (or `{ notifyUsers,
  * enabled }`): with `enabled: false` rows go in as `skipped`.
  */
-export async function enqueue(db: Knex, items: OutboxItem[], options: { notifyUsers?: boolean; enabled?: boolean } = {}): Promise<EnqueueResult> {
+export async function enqueue(db: Store, items: OutboxItem[], options: { notifyUsers?: boolean; enabled?: boolean } = {}): Promise<EnqueueResult> {
   const notifyUsers = options.notifyUsers ?? true;
   // Email off: the rows are kept (the run report counts them) but settled at once, as `deliver`
   // would settle them; a 100k-user run then needs no second pass over its outbox.
-  const settled = options.enabled === false ? { status: 'skipped', error: DISABLED } : { status: 'pending' };
+  const settled: Pick<NewOutboxRow, 'status' | 'error'> = options.enabled === false ? { status: 'skipped', error: DISABLED } : { status: 'pending' };
   const now = new Date().toISOString();
   const result: EnqueueResult = { inserted: 0, duplicates: 0, suppressed: 0 };
-  const byKey = new Map<string, Record<string, unknown>>();
+  const byKey = new Map<string, NewOutboxRow>();
   for (const item of items) {
     if (item.audience === 'user' && !notifyUsers) {
       result.suppressed++;
@@ -149,17 +149,10 @@ export async function enqueue(db: Knex, items: OutboxItem[], options: { notifyUs
       created_at: now,
     });
   }
-  const rows = [...byKey.values()];
-  for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
-    const chunk = rows.slice(i, i + INSERT_CHUNK);
-    // Counting only: the unique key and the ignored conflict are what make this idempotent,
-    // also against a concurrent enqueue between this read and the insert.
-    const existing = await db(TABLE).whereIn('dedupe_key', chunk.map((r) => r.dedupe_key as string)).count<{ n: number | string }[]>({ n: '*' });
-    const already = Number(existing[0]?.n ?? 0);
-    await db(TABLE).insert(chunk).onConflict('dedupe_key').ignore();
-    result.inserted += chunk.length - already;
-    result.duplicates += already;
-  }
+  // Keys already in the outbox add nothing (the store ignores the conflict) and count as duplicates.
+  const stored = await insertOutboxRows(db, [...byKey.values()]);
+  result.inserted += stored.inserted;
+  result.duplicates += stored.duplicates;
   return result;
 }
 
@@ -206,13 +199,13 @@ export interface DeliverResult {
 const PAGE = 200;
 
 /** Sends the pending rows of the outbox; see the header comment for the exactly-once design. */
-export async function deliver(db: Knex, mailer: Mailer, options: DeliverOptions = {}): Promise<DeliverResult> {
+export async function deliver(db: Store, mailer: Mailer, options: DeliverOptions = {}): Promise<DeliverResult> {
   const result: DeliverResult = { sent: 0, failed: 0, skipped: 0, unknown: 0, retry: 0, inFlight: 0 };
-  const scope = (q: Knex.QueryBuilder) => (options.workflowId === undefined ? q : q.where('workflow_id', options.workflowId));
+  const scope: OutboxScope = { workflowId: options.workflowId };
   const progress = () => options.onProgress?.({ ...result });
 
   if (!mailer.enabled) {
-    result.skipped = await scope(db(TABLE).where('status', 'pending')).update({ status: 'skipped', error: DISABLED });
+    result.skipped = await skipPendingRows(db, scope, DISABLED);
     progress();
     return result;
   }
@@ -222,16 +215,16 @@ export async function deliver(db: Knex, mailer: Mailer, options: DeliverOptions 
 
   // 1. Rows a dead deliverer left in `sending` (and, when we can check, earlier unknowns).
   const staleStatuses: OutboxStatus[] = options.confirm ? ['sending', 'unknown'] : ['sending'];
-  const stale: OutboxRow[] = await scope(db(TABLE).whereIn('status', staleStatuses).where('claimed_at', '<', staleBefore)).orderBy('id');
+  const stale = await staleRows(db, scope, staleStatuses, staleBefore);
   for (const row of stale) {
     const verdict = options.confirm && row.message_id ? await options.confirm(row.message_id, row.recipient) : undefined;
     if (verdict === true) {
-      const n = await db(TABLE).where({ id: row.id }).whereIn('status', staleStatuses).update({ status: 'sent', sent_at: new Date().toISOString(), error: null });
+      const n = await markSent(db, row.id, staleStatuses);
       if (n) result.sent++;
     } else if (verdict === false) {
-      await db(TABLE).where({ id: row.id }).whereIn('status', staleStatuses).update({ status: 'pending', error: 'not delivered (confirmed by the server); sending again' });
+      await settleRow(db, row.id, staleStatuses, { status: 'pending', error: 'not delivered (confirmed by the server); sending again' });
     } else if (row.status === 'sending') {
-      const n = await db(TABLE).where({ id: row.id, status: 'sending' }).update({
+      const n = await settleRow(db, row.id, 'sending', {
         status: 'unknown',
         error: `delivery unknown: the deliverer stopped while sending (claimed ${row.claimed_at}); not resent to avoid a duplicate`,
       });
@@ -246,38 +239,32 @@ export async function deliver(db: Knex, mailer: Mailer, options: DeliverOptions 
   let cursor = 0;
   let attempted = 0;
   while (attempted < limit) {
-    const page: OutboxRow[] = await scope(db(TABLE).where('status', 'pending').where('id', '>', cursor))
-      .orderBy('id')
-      .limit(Math.min(PAGE, limit - attempted));
+    const page = await pendingRowsAfter(db, scope, cursor, Math.min(PAGE, limit - attempted));
     if (page.length === 0) break;
     cursor = page[page.length - 1].id;
     attempted += page.length;
-    let next = 0;
-    const lane = async () => {
-      // A relay failure (unreachable, bad credentials) would fail every next row the same way:
-      // stop taking rows, leave them pending for the next call instead of burning their attempts.
-      while (next < page.length && result.relayError === undefined) {
-        const row = page[next++];
+    await runPool(
+      page,
+      concurrency,
+      async (row) => {
         await deliverRow(db, mailer, row, maxAttempts, result);
         progress();
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(concurrency, page.length) }, lane));
+      },
+      // A relay failure (unreachable, bad credentials) would fail every next row the same way:
+      // stop taking rows, leave them pending for the next call instead of burning their attempts.
+      { stopWhen: () => result.relayError !== undefined },
+    );
     if (result.relayError !== undefined) break;
   }
 
-  const [{ n }] = await scope(db(TABLE).where('status', 'sending')).count<{ n: number | string }[]>({ n: '*' });
-  result.inFlight = Number(n);
+  result.inFlight = await countSending(db, scope);
   return result;
 }
 
-async function deliverRow(db: Knex, mailer: Mailer, row: OutboxRow, maxAttempts: number, result: DeliverResult): Promise<void> {
+async function deliverRow(db: Store, mailer: Mailer, row: OutboxRow, maxAttempts: number, result: DeliverResult): Promise<void> {
   const messageId = row.message_id ?? messageIdFor(row.dedupe_key);
   const attempts = row.attempts + 1;
-  const claimed = await db(TABLE)
-    .where({ id: row.id, status: 'pending' })
-    .update({ status: 'sending', attempts, claimed_at: new Date().toISOString(), message_id: messageId });
-  if (claimed !== 1) return; // another deliverer took it
+  if (!(await claimRow(db, row.id, { attempts, messageId }))) return; // another deliverer took it
 
   let sendError: unknown;
   try {
@@ -298,7 +285,7 @@ async function deliverRow(db: Knex, mailer: Mailer, row: OutboxRow, maxAttempts:
   }
   if (sendError === undefined) {
     // Accepted: mark sent right away, nothing else awaited in between (the ambiguous window).
-    await db(TABLE).where({ id: row.id }).whereIn('status', ['sending', 'unknown']).update({ status: 'sent', sent_at: new Date().toISOString(), error: null });
+    await markSent(db, row.id, ['sending', 'unknown']);
     result.sent++;
     return;
   }
@@ -307,18 +294,18 @@ async function deliverRow(db: Knex, mailer: Mailer, row: OutboxRow, maxAttempts:
   const message = (sendError as Error)?.message ?? String(sendError);
   if (!e || e.delivery === 'ambiguous') {
     // Not known to be undelivered (an unexpected error counts as ambiguous too): at most once.
-    await db(TABLE).where({ id: row.id, status: 'sending' }).update({ status: 'unknown', error: `delivery unknown, not resent: ${message}` });
+    await settleRow(db, row.id, 'sending', { status: 'unknown', error: `delivery unknown, not resent: ${message}` });
     result.unknown++;
   } else if (e.relayProblem) {
     // Not this message's fault: back to pending; the attempt counts but never fails the row alone.
-    await db(TABLE).where({ id: row.id, status: 'sending' }).update({ status: 'pending', error: message });
+    await settleRow(db, row.id, 'sending', { status: 'pending', error: message });
     result.retry++;
     result.relayError ??= message;
   } else if (e.permanent || attempts >= maxAttempts) {
-    await db(TABLE).where({ id: row.id, status: 'sending' }).update({ status: 'failed', error: e.permanent ? message : `${message} (gave up after ${attempts} attempts)` });
+    await settleRow(db, row.id, 'sending', { status: 'failed', error: e.permanent ? message : `${message} (gave up after ${attempts} attempts)` });
     result.failed++;
   } else {
-    await db(TABLE).where({ id: row.id, status: 'sending' }).update({ status: 'pending', error: message });
+    await settleRow(db, row.id, 'sending', { status: 'pending', error: message });
     result.retry++;
   }
 }
@@ -328,26 +315,7 @@ function headerValue(s: string): string {
   return s.replace(/[\u0000-\u001f\u007f]+/g, ' ').slice(0, 200);
 }
 
-export interface OutboxSummary {
-  total: number;
-  byStatus: Record<OutboxStatus, number>;
-  /** Failed and unknown rows (first 100), for the admin report. */
-  problems: Array<{ recipient: string; event: string; status: OutboxStatus; error: string | null }>;
-}
-
 /** Counts of a workflow's outbox rows by status, and the rows that need an admin's eye. */
-export async function summarize(db: Knex, workflowId: string, options: { events?: string[] } = {}): Promise<OutboxSummary> {
-  const base = () => {
-    const q = db(TABLE).where('workflow_id', workflowId);
-    return options.events ? q.whereIn('event', options.events) : q;
-  };
-  const counts = await base().select('status').count<{ status: OutboxStatus; n: number | string }[]>({ n: '*' }).groupBy('status');
-  const byStatus: Record<OutboxStatus, number> = { pending: 0, sending: 0, sent: 0, failed: 0, unknown: 0, skipped: 0 };
-  let total = 0;
-  for (const c of counts) {
-    byStatus[c.status] = Number(c.n);
-    total += Number(c.n);
-  }
-  const problems = await base().whereIn('status', ['failed', 'unknown']).orderBy('id').limit(100).select('recipient', 'event', 'status', 'error');
-  return { total, byStatus, problems };
+export function summarize(db: Store, workflowId: string, options: { events?: string[] } = {}): Promise<OutboxSummary> {
+  return summarizeOutbox(db, workflowId, options);
 }
