@@ -35,6 +35,7 @@ import {
 import type { DirectoryUser, DirectoryWarning } from '../domain/types';
 import { connectDirectory, DirectoryError, type DirectoryConfig, type DirectoryLogger } from './connect';
 import { normalizeDn } from './dn';
+import { runPool } from '../util/pool';
 
 export interface DirectoryStats {
   /** Group entries read: mapped groups and nested groups. */
@@ -217,15 +218,6 @@ function parseFilter(field: string, filter: string): Filter {
   } catch (err) {
     throw new DirectoryError(`${field} "${filter}" is not a valid LDAP filter: ${(err as Error).message}`, false);
   }
-}
-
-/** Runs `fn` over `items` with at most `limit` in flight. */
-async function inBatches<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) await fn(items[next++]);
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -416,7 +408,7 @@ export async function readDirectoryWith(
       });
     }
     const found: string[] = [];
-    await inBatches([...unknown], LOOKUP_CONCURRENCY, async ([mkey, dn]) => {
+    await runPool([...unknown], LOOKUP_CONCURRENCY, async ([mkey, dn]) => {
       // Members of nested groups were not kept by the user search: a user among them is read now.
       if (!firstRound && inUserBase(mkey)) {
         const user = await lookupUser(dn);

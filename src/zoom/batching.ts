@@ -20,6 +20,7 @@
  * A daily-limit 429 or an error that is not a ZCC API error (token failure, a bug) aborts the helper:
  * the error is rethrown and `partialOutcomesOf(err)` gives the outcomes decided before it.
  */
+import { runPool } from '../util/pool';
 import type { ZoomCcClient } from './client';
 import { ZoomApiError, ZoomDailyLimitError, classify, type OperationIntent, type ZoomErrorKind } from './errors';
 import type { BatchCreateUserItem, BatchPackageName, BatchUpdateUserItem, PackageName, UpdateUserBody, ZoomCcUser } from './types';
@@ -160,11 +161,11 @@ export async function createUsers(client: ZoomCcClient, items: CreateUserItem[],
     }
   };
 
-  await runPool(batches, opts.concurrency ?? 4, createBatch, book);
+  await runPoolWithPartials(batches, opts.concurrency ?? 4, createBatch, book);
 
   if (opts.resolveExistingIds) {
     const lookups = unique.filter((i) => book.get(i.user_email)?.outcome === 'already' && !book.get(i.user_email)?.userId);
-    await runPool(lookups, opts.concurrency ?? 4, async (item) => {
+    await runPoolWithPartials(lookups, opts.concurrency ?? 4, async (item) => {
       try {
         const u = await client.findUserByEmail(item.user_email);
         if (u) book.patchUserId(item.user_email, u.user_id);
@@ -228,7 +229,7 @@ export async function updateUsers(client: ZoomCcClient, items: UpdateUserItem[],
     ...chunk(batchable, BATCH_LIMITS.updateUsers).map((b) => () => updateBatch(b)),
     ...singles.map((i) => () => updateOne(i)),
   ];
-  await runPool(work, opts.concurrency ?? 4, (w) => w(), book);
+  await runPoolWithPartials(work, opts.concurrency ?? 4, (w) => w(), book);
   return book.list();
 }
 
@@ -307,7 +308,7 @@ export async function deleteUsers(client: ZoomCcClient, refs: UserRef[], opts: H
     ...chunk(withId, BATCH_LIMITS.deleteUsers).map((b) => () => deleteBatch(b, 'id')),
     ...chunk(byEmail, BATCH_LIMITS.deleteUsers).map((b) => () => deleteBatch(b, 'email')),
   ];
-  await runPool(work, opts.concurrency ?? 4, (w) => w(), book);
+  await runPoolWithPartials(work, opts.concurrency ?? 4, (w) => w(), book);
   return book.list();
 }
 
@@ -333,7 +334,7 @@ export async function removeFromQueue(
   opts: HelperOptions = {},
 ): Promise<UserOutcome[]> {
   const book = new OutcomeBook(refs.map((r) => r.email));
-  await runPool(dedupeBy(refs, (r) => r.email.toLowerCase()), opts.concurrency ?? 4, async (r) => {
+  await runPoolWithPartials(dedupeBy(refs, (r) => r.email.toLowerCase()), opts.concurrency ?? 4, async (r) => {
     try {
       await client.removeQueueAgent(queueId, r.userId);
       book.set(r.email, 'done', r.userId);
@@ -369,7 +370,7 @@ async function assignInBatches(
     }
   };
 
-  await runPool(chunk(unique, size), opts.concurrency ?? 4, async (batch) => {
+  await runPoolWithPartials(chunk(unique, size), opts.concurrency ?? 4, async (batch) => {
     try {
       const answer = await call(batch.map(ident));
       for (const r of batch) book.set(r.email, 'done', idFrom(r, answer));
@@ -526,25 +527,15 @@ function dedupeBy<T>(items: readonly T[], key: (t: T) => string): T[] {
 }
 
 /**
- * Runs `fn` over `tasks` with at most `concurrency` in flight. On an abort (an error `fn` rethrows)
- * no new task starts, the running ones finish, and the first error is rethrown with the outcomes so far.
+ * The pool over `tasks`, recording on an abort (an error `fn` rethrows) the outcomes decided so far
+ * on the error. The pool starts no new task after the error and lets the running ones finish first,
+ * so those outcomes include theirs.
  */
-async function runPool<T>(tasks: readonly T[], concurrency: number, fn: (t: T) => Promise<void>, book: OutcomeBook): Promise<void> {
-  let next = 0;
-  let failure: { err: unknown } | undefined;
-  const worker = async () => {
-    while (!failure && next < tasks.length) {
-      const t = tasks[next++];
-      try {
-        await fn(t);
-      } catch (err) {
-        failure ??= { err };
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, tasks.length)) }, worker));
-  if (failure) {
-    if (typeof failure.err === 'object' && failure.err !== null) partials.set(failure.err, book.list());
-    throw failure.err;
+async function runPoolWithPartials<T>(tasks: readonly T[], concurrency: number, fn: (t: T) => Promise<void>, book: OutcomeBook): Promise<void> {
+  try {
+    await runPool(tasks, concurrency, fn);
+  } catch (err) {
+    if (typeof err === 'object' && err !== null) partials.set(err, book.list());
+    throw err;
   }
 }
