@@ -10,7 +10,7 @@ import { ZoomInputError } from './errors';
 import { getProcessGovernor, RateGovernor } from './governor';
 import { DEFAULT_RETRY, HttpCore, type RequestArgs, type RetryOptions } from './http';
 import { OPERATIONS } from './operations';
-import { collect, itemsOf, paginate } from './paging';
+import { collect, itemsOf, paginate, type PaginateOptions } from './paging';
 import {
   BATCH_LIMITS,
   silentLogger,
@@ -21,6 +21,7 @@ import {
   type BatchDeleteSelector,
   type BatchUpdateUserItem,
   type CreateUserBody,
+  type ListEnvelope,
   type ListQueueAgentsResponse,
   type ListQueuesResponse,
   type ListRoleUsersResponse,
@@ -71,6 +72,11 @@ export function queueIdOf(q: Pick<Queue, 'cc_queue_id' | 'queue_id'>): string {
   return id;
 }
 
+/** One list operation for `ZoomCcClient.pages`: what to send (without the page token) and how to read a page. */
+interface ListRequest<Raw extends ListEnvelope, Item> extends Omit<PaginateOptions<Raw, Item>, 'fetchPage'> {
+  request: Omit<RequestArgs, 'query' | 'body'> & { query: NonNullable<RequestArgs['query']> };
+}
+
 export class ZoomCcClient {
   readonly governor: RateGovernor;
   readonly tokens: TokenManager;
@@ -119,11 +125,10 @@ export class ZoomCcClient {
 
   /** Pages of ZCC users (300 a page unless `page_size` says otherwise). */
   listUsers(query: ListUsersQuery = {}): AsyncGenerator<Page<ZoomCcUser>> {
-    const q = { ...query, page_size: query.page_size ?? BATCH_LIMITS.pageSize };
-    return paginate({
+    return this.pages({
       what: 'list users',
-      fetchPage: (token) => this.http.request<ListUsersResponse>({ op: OPERATIONS.listUsers, query: { ...q, next_page_token: token } }),
-      itemsOf: (r) => r.users,
+      request: { op: OPERATIONS.listUsers, query: { ...query, page_size: query.page_size ?? BATCH_LIMITS.pageSize } },
+      itemsOf: (r: ListUsersResponse) => r.users,
       idOf: (u) => u.user_id,
     });
   }
@@ -188,12 +193,10 @@ export class ZoomCcClient {
 
   /** Pages of the queues a user belongs to. */
   listUserQueues(userId: string): AsyncGenerator<Page<UserQueue>> {
-    return paginate({
+    return this.pages({
       what: `list queues of user ${userId}`,
-      fetchPage: (token) => this.http.request<ListUserQueuesResponse>({
-        op: OPERATIONS.listUserQueues, pathParams: { userId }, query: { page_size: BATCH_LIMITS.pageSize, next_page_token: token },
-      }),
-      itemsOf: (r) => r.queues,
+      request: { op: OPERATIONS.listUserQueues, pathParams: { userId }, query: { page_size: BATCH_LIMITS.pageSize } },
+      itemsOf: (r: ListUserQueuesResponse) => r.queues,
       idOf: (q) => q.cc_queue_id || q.queue_id || q.queue_name,
     });
   }
@@ -201,23 +204,19 @@ export class ZoomCcClient {
   // ---- roles ---------------------------------------------------------------------------------
 
   listRoles(): AsyncGenerator<Page<Role>> {
-    return paginate({
+    return this.pages({
       what: 'list roles',
-      fetchPage: (token) => this.http.request<ListRolesResponse>({
-        op: OPERATIONS.listRoles, query: { page_size: BATCH_LIMITS.pageSize, next_page_token: token },
-      }),
-      itemsOf: (r) => r.roles,
+      request: { op: OPERATIONS.listRoles, query: { page_size: BATCH_LIMITS.pageSize } },
+      itemsOf: (r: ListRolesResponse) => r.roles,
       idOf: (r) => r.role_id,
     });
   }
 
   listRoleUsers(roleId: string): AsyncGenerator<Page<RoleUser>> {
-    return paginate({
+    return this.pages({
       what: `list users of role ${roleId}`,
-      fetchPage: (token) => this.http.request<ListRoleUsersResponse>({
-        op: OPERATIONS.listRoleUsers, pathParams: { roleId }, query: { page_size: BATCH_LIMITS.pageSize, next_page_token: token },
-      }),
-      itemsOf: (r) => r.users,
+      request: { op: OPERATIONS.listRoleUsers, pathParams: { roleId }, query: { page_size: BATCH_LIMITS.pageSize } },
+      itemsOf: (r: ListRoleUsersResponse) => r.users,
       idOf: (u) => u.user_id,
     });
   }
@@ -239,24 +238,20 @@ export class ZoomCcClient {
   // ---- queues --------------------------------------------------------------------------------
 
   listQueues(): AsyncGenerator<Page<Queue>> {
-    return paginate({
+    return this.pages({
       what: 'list queues',
-      fetchPage: (token) => this.http.request<ListQueuesResponse>({
-        op: OPERATIONS.listQueues, query: { page_size: BATCH_LIMITS.pageSize, next_page_token: token },
-      }),
-      itemsOf: (r) => r.queues,
+      request: { op: OPERATIONS.listQueues, query: { page_size: BATCH_LIMITS.pageSize } },
+      itemsOf: (r: ListQueuesResponse) => r.queues,
       idOf: (q) => q.cc_queue_id || q.queue_id || q.queue_name,
     });
   }
 
   /** Pages of a queue's agents (100 a page: the spec's response maximum for this list). */
   listQueueAgents(queueId: string): AsyncGenerator<Page<QueueAgent>> {
-    return paginate({
+    return this.pages({
       what: `list agents of queue ${queueId}`,
-      fetchPage: (token) => this.http.request<ListQueueAgentsResponse>({
-        op: OPERATIONS.listQueueAgents, pathParams: { queueId }, query: { page_size: BATCH_LIMITS.queueAgentsPageSize, next_page_token: token },
-      }),
-      itemsOf: (r) => r.agents,
+      request: { op: OPERATIONS.listQueueAgents, pathParams: { queueId }, query: { page_size: BATCH_LIMITS.queueAgentsPageSize } },
+      itemsOf: (r: ListQueueAgentsResponse) => r.agents,
       idOf: (a) => a.user_id,
     });
   }
@@ -273,6 +268,20 @@ export class ZoomCcClient {
 
   async removeQueueAgent(queueId: string, userId: string): Promise<void> {
     await this.http.request<void>({ op: OPERATIONS.removeQueueAgent, pathParams: { queueId, userId } });
+  }
+
+  // ---- paging --------------------------------------------------------------------------------
+
+  /**
+   * Pages of one list operation: the same request again with each answer's `next_page_token`
+   * (paging.ts stops a list whose tokens or pages repeat).
+   */
+  private pages<Raw extends ListEnvelope, Item>(list: ListRequest<Raw, Item>): AsyncGenerator<Page<Item>> {
+    const { request, ...paging } = list;
+    return paginate({
+      ...paging,
+      fetchPage: (token) => this.http.request<Raw>({ ...request, query: { ...request.query, next_page_token: token } }),
+    });
   }
 
   // ---- names → ids ---------------------------------------------------------------------------
