@@ -82,14 +82,26 @@ const CSV_USE: Record<JobKind, { allowed: CsvColumn[]; ignored: CsvColumn[] }> =
   remove: { allowed: [], ignored: ['role', 'package', 'queues'] },
 };
 
-/** The local checks. Problems are returned, not thrown, so every one is reported at once. */
+/**
+ * The local checks. Problems are returned, not thrown, so every one is reported at once; each step
+ * adds its problems in turn, so they are listed flags first, then users, then what the command needs.
+ */
 export function checkRequest(raw: RawRequest): { draft: DraftRequest; problems: string[] } {
   const problems: string[] = [];
-  const { kind } = raw;
-  const params: JobParams = {};
-  const items: DraftItem[] = [];
+  const params = readFlags(raw, problems);
+  const items = readUsers(raw, problems);
+  const unique = validUniqueEmails(items, problems);
+  if (raw.kind === 'assign') checkAssignNeeds(raw, params, unique, problems);
+  if (raw.kind === 'edit') checkEditNeeds(raw, params, unique, problems);
+  const { roleNames, queueNames } = namesToLookUp(params, unique);
+  return { draft: { kind: raw.kind, params, items: unique, roleNames, queueNames }, problems };
+}
 
-  // --- flags -------------------------------------------------------------------------------------
+// --- flags ---------------------------------------------------------------------------------------
+
+/** The flags that apply to every user of the request: role, package, queues, --set, --status. */
+function readFlags(raw: RawRequest, problems: string[]): JobParams {
+  const params: JobParams = {};
   const role = raw.role?.trim();
   if (raw.role !== undefined && !role) problems.push('--role: empty; give a role name such as Agent');
   if (role) params.role = role;
@@ -99,72 +111,97 @@ export function checkRequest(raw: RawRequest): { draft: DraftRequest; problems: 
   }
   const queues = cleanNames(raw.queues ?? [], '--queue', problems);
   if (queues.length) params.queues = queues;
-  if (raw.set?.length) {
-    const { settings, problems: setProblems } = readSetFields(raw.set);
-    problems.push(...setProblems);
-    if (setProblems.length === 0) params.settings = settings;
+  if (raw.set?.length) readSetFlags(raw.set, params, problems);
+  if (raw.status !== undefined) readStatusFlag(raw.status, params, problems);
+  if (raw.kind === 'edit') moveUserAccessToStatus(params, problems);
+  readQueueChangeFlags(raw, params, problems);
+  return params;
+}
+
+/** `--set FIELD=VALUE`: settings are kept only when every one of them is valid. */
+function readSetFlags(set: string[], params: JobParams, problems: string[]): void {
+  const { settings, problems: setProblems } = readSetFields(set);
+  problems.push(...setProblems);
+  if (setProblems.length === 0) params.settings = settings;
+}
+
+function readStatusFlag(status: string, params: JobParams, problems: string[]): void {
+  const s = status.trim().toLowerCase();
+  if (s === 'active' || s === 'inactive') params.access = s;
+  else problems.push(`--status: got "${status}" — expected active or inactive`);
+}
+
+/** edit: for an existing user, user_access is the access status: one field, one meaning. */
+function moveUserAccessToStatus(params: JobParams, problems: string[]): void {
+  const access = params.settings?.user_access;
+  if (params.settings === undefined || access === undefined) return;
+  if (params.access !== undefined && params.access !== access) {
+    problems.push(`--status ${params.access} and --set user_access=${access} disagree; give one of them`);
   }
-  if (raw.status !== undefined) {
-    const s = raw.status.trim().toLowerCase();
-    if (s === 'active' || s === 'inactive') params.access = s;
-    else problems.push(`--status: got "${raw.status}" — expected active or inactive`);
-  }
-  if (kind === 'edit' && params.settings?.user_access !== undefined) {
-    // For an existing user, user_access is the access status: one field, one meaning.
-    const access = params.settings.user_access;
-    if (params.access !== undefined && params.access !== access) {
-      problems.push(`--status ${params.access} and --set user_access=${access} disagree; give one of them`);
-    }
-    params.access = access;
-    const { user_access: _drop, ...rest } = params.settings;
-    params.settings = rest as UserSettings;
-    if (Object.keys(params.settings).length === 0) delete params.settings;
-  }
+  params.access = access;
+  const { user_access: _drop, ...rest } = params.settings;
+  params.settings = rest as UserSettings;
+  if (Object.keys(params.settings).length === 0) delete params.settings;
+}
+
+/** `--add-queue` / `--remove-queue`: a queue may not be named by both. */
+function readQueueChangeFlags(raw: RawRequest, params: JobParams, problems: string[]): void {
   const add = cleanNames(raw.addQueues ?? [], '--add-queue', problems);
   const remove = cleanNames(raw.removeQueues ?? [], '--remove-queue', problems);
   if (add.length) params.addQueues = add;
   if (remove.length) params.removeQueues = remove;
   const both = add.filter((q) => remove.some((r) => r.toLowerCase() === q.toLowerCase()));
   if (both.length) problems.push(`--add-queue and --remove-queue both name ${both.map((q) => `"${q}"`).join(', ')}; a user cannot join and leave a queue at once`);
+}
 
-  // --- who -----------------------------------------------------------------------------------------
+// --- who -----------------------------------------------------------------------------------------
+
+/** The users, from the CSV file or else the EMAIL arguments (one or the other must be given). */
+function readUsers(raw: RawRequest, problems: string[]): DraftItem[] {
   if (raw.csv && raw.emails.length) {
     problems.push(`give the users either as EMAIL arguments or with --file, not both (got ${raw.emails.length} argument(s) and --file ${raw.csv.file})`);
   }
-  if (raw.csv) {
-    const parsed = parseUsersCsv(raw.csv.text, raw.csv.file, { ...CSV_USE[kind], command: COMMAND(kind) });
-    problems.push(...parsed.problems);
-    const cell = (line: number, col: CsvColumn): Origin => ({
-      where: `${raw.csv!.file} line ${line}, column ${parsed.columns[col]} (${col})`,
-      file: raw.csv!.file,
-      column: parsed.columns[col],
-      line,
-    });
-    for (const row of parsed.rows) {
-      const origin = cell(row.line, 'email');
-      const item: DraftItem = { email: row.email, origin, params: {} };
-      if (row.role) {
-        item.params.role = row.role;
-        item.roleOrigin = cell(row.line, 'role');
-      }
-      if (row.package) {
-        const p = checkPackage(row.package, cell(row.line, 'package').where, problems);
-        if (p) item.params.package = p;
-      }
-      if (row.queues) {
-        item.params.queues = dedupeNames(row.queues);
-        item.queuesOrigin = cell(row.line, 'queues');
-      }
-      items.push(item);
-    }
-  } else {
-    raw.emails.forEach((email, i) => items.push({ email: email.trim(), origin: { where: `argument ${i + 1} ("${email}")` }, params: {} }));
-  }
+  const items = raw.csv ? usersFromCsv(raw.csv, raw.kind, problems) : usersFromArguments(raw.emails);
   if (!raw.csv && raw.emails.length === 0) {
-    problems.push(`no users given: list their emails (zcc-sync ${COMMAND(kind)} ana@example.com …) or pass --file users.csv`);
+    problems.push(`no users given: list their emails (zcc-sync ${COMMAND(raw.kind)} ana@example.com …) or pass --file users.csv`);
   }
+  return items;
+}
 
-  // --- emails: format and duplicates ----------------------------------------------------------------
+/** One item per CSV row, with the row's own role, package and queues and where each came from. */
+function usersFromCsv(csv: NonNullable<RawRequest['csv']>, kind: JobKind, problems: string[]): DraftItem[] {
+  const parsed = parseUsersCsv(csv.text, csv.file, { ...CSV_USE[kind], command: COMMAND(kind) });
+  problems.push(...parsed.problems);
+  const cell = (line: number, col: CsvColumn): Origin => ({
+    where: `${csv.file} line ${line}, column ${parsed.columns[col]} (${col})`,
+    file: csv.file,
+    column: parsed.columns[col],
+    line,
+  });
+  return parsed.rows.map((row) => {
+    const item: DraftItem = { email: row.email, origin: cell(row.line, 'email'), params: {} };
+    if (row.role) {
+      item.params.role = row.role;
+      item.roleOrigin = cell(row.line, 'role');
+    }
+    if (row.package) {
+      const p = checkPackage(row.package, cell(row.line, 'package').where, problems);
+      if (p) item.params.package = p;
+    }
+    if (row.queues) {
+      item.params.queues = dedupeNames(row.queues);
+      item.queuesOrigin = cell(row.line, 'queues');
+    }
+    return item;
+  });
+}
+
+function usersFromArguments(emails: string[]): DraftItem[] {
+  return emails.map((email, i) => ({ email: email.trim(), origin: { where: `argument ${i + 1} ("${email}")` }, params: {} }));
+}
+
+/** The items with a valid email, lower-cased, each user once (the first mention is kept). */
+function validUniqueEmails(items: DraftItem[], problems: string[]): DraftItem[] {
   const firstSeen = new Map<string, DraftItem>();
   const unique: DraftItem[] = [];
   for (const item of items) {
@@ -183,33 +220,42 @@ export function checkRequest(raw: RawRequest): { draft: DraftRequest; problems: 
     firstSeen.set(item.email, item);
     unique.push(item);
   }
+  return unique;
+}
 
-  // --- what each command needs ---------------------------------------------------------------------
-  if (kind === 'assign') {
-    if (!params.role) {
-      const missing = unique.filter((i) => !i.params.role);
-      if (!raw.csv && unique.length) problems.push('--role is required: every license needs a role (e.g. --role Agent)');
-      else if (missing.length) {
-        problems.push(`no role for ${missing.length} user(s) (${raw.csv?.file} ${linesText(missing.map((i) => i.origin.line ?? 0))}): pass --role NAME or fill the role column`);
-      }
+// --- what each command needs ---------------------------------------------------------------------
+
+/** assign: a role for every user (flag or CSV column); no edit-only flags. */
+function checkAssignNeeds(raw: RawRequest, params: JobParams, users: DraftItem[], problems: string[]): void {
+  if (!params.role) {
+    const missing = users.filter((i) => !i.params.role);
+    if (!raw.csv && users.length) problems.push('--role is required: every license needs a role (e.g. --role Agent)');
+    else if (missing.length) {
+      problems.push(`no role for ${missing.length} user(s) (${raw.csv?.file} ${linesText(missing.map((i) => i.origin.line ?? 0))}): pass --role NAME or fill the role column`);
     }
-    for (const flag of ['status', 'addQueues', 'removeQueues'] as const) if (raw[flag]?.length) problems.push(`${flagName(flag)} is for users edit, not users assign`);
   }
-  if (kind === 'edit') {
-    const changes = params.role || params.package || params.access || params.settings || add.length || remove.length || unique.some((i) => i.params.role || i.params.package);
-    if (!changes && problems.length === 0) problems.push('nothing to change: give --role, --package, --status, --add-queue, --remove-queue or --set FIELD=VALUE');
-    if (raw.queues?.length) problems.push('--queue is for users assign; to change queues use --add-queue / --remove-queue');
-  }
+  for (const flag of ['status', 'addQueues', 'removeQueues'] as const) if (raw[flag]?.length) problems.push(`${flagName(flag)} is for users edit, not users assign`);
+}
 
+/** edit: something to change (asked for only when nothing else is wrong); no --queue. */
+function checkEditNeeds(raw: RawRequest, params: JobParams, users: DraftItem[], problems: string[]): void {
+  const changes = params.role || params.package || params.access || params.settings || params.addQueues || params.removeQueues
+    || users.some((i) => i.params.role || i.params.package);
+  if (!changes && problems.length === 0) problems.push('nothing to change: give --role, --package, --status, --add-queue, --remove-queue or --set FIELD=VALUE');
+  if (raw.queues?.length) problems.push('--queue is for users assign; to change queues use --add-queue / --remove-queue');
+}
+
+/** The role and queue names the request uses, each once, for the lookup in ZCC. */
+function namesToLookUp(params: JobParams, users: DraftItem[]): { roleNames: string[]; queueNames: string[] } {
   const roleNames = new Set<string>();
   const queueNames = new Set<string>();
   if (params.role) roleNames.add(params.role);
-  for (const q of [...queues, ...add, ...remove]) queueNames.add(q);
-  for (const i of unique) {
+  for (const q of [...(params.queues ?? []), ...(params.addQueues ?? []), ...(params.removeQueues ?? [])]) queueNames.add(q);
+  for (const i of users) {
     if (i.params.role) roleNames.add(i.params.role);
     for (const q of i.params.queues ?? []) queueNames.add(q);
   }
-  return { draft: { kind, params, items: unique, roleNames: [...roleNames], queueNames: [...queueNames] }, problems };
+  return { roleNames: [...roleNames], queueNames: [...queueNames] };
 }
 
 /** Checks names against ZCC's and rewrites them to ZCC's spelling. */
