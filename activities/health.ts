@@ -3,14 +3,9 @@
  * Used by `zcc-sync config check` (through healthCheckWorkflow) and the Temporal test.
  */
 import os from 'node:os';
+import type { HealthPingResult } from '../src/domain/activities';
 
-export interface HealthPingResult {
-  /** "pong <name>", so a caller can tell its own check from another. */
-  reply: string;
-  /** Which worker answered. */
-  host: string;
-  pid: number;
-}
+export type { HealthPingResult };
 
 export async function healthPing(name: string): Promise<HealthPingResult> {
   return { reply: `pong ${name}`, host: os.hostname(), pid: process.pid };

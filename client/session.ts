@@ -4,16 +4,15 @@
  */
 import * as os from 'os';
 import type { Client } from '@temporalio/client';
-import type { Knex } from 'knex';
 import type { Config } from '../src/config/schema';
 import { createTemporalClient } from '../src/temporal/connection';
-import { closeStore, openStore } from '../src/store/db';
+import { closeStore, openStore, type Store } from '../src/store/db';
 import { EXIT_FAILED, fail, loadConfigOrExit, type ConfigOptions } from './common';
 
 export interface Session {
   config: Config;
   client: Client;
-  store(): Promise<Knex>;
+  store(): Promise<Store>;
   close(): Promise<void>;
 }
 
@@ -25,7 +24,7 @@ export async function openSession(opts: ConfigOptions): Promise<Session> {
   } catch (err) {
     fail(`cannot reach Temporal: ${(err as Error).message}`, EXIT_FAILED);
   }
-  let db: Knex | null = null;
+  let db: Store | null = null;
   return {
     config,
     client: temporal.client,

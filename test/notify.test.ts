@@ -7,7 +7,7 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Knex } from 'knex';
-import { createNotifier, type Notifier } from '../activities/notify';
+import { createNotifier, type Notifier } from '../src/mail/notifier';
 import { configSchema } from '../src/config/schema';
 import { createLogger } from '../src/log/logger';
 import { createMailer, enqueue, adminMails, runHeld } from '../src/mail';

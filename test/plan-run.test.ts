@@ -7,7 +7,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import knex, { type Knex } from 'knex';
-import { planRun, writeOps } from '../activities/plan-run';
+import { planRun, writeOps } from '../src/reconcile/plan-run';
 import { parseConfigText } from '../src/config/load';
 import type { Config } from '../src/config/schema';
 import { desiredState } from '../src/reconcile/desired';

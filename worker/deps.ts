@@ -5,8 +5,9 @@
  */
 import { Client, Connection } from '@temporalio/client';
 import type { ActivityDeps } from '../activities';
-import { createNotifier } from '../activities/notify';
-import { otherActiveReconcile, type WorkflowState } from '../activities/run-lock';
+import { heartbeatIfActivity } from '../activities/context';
+import { createNotifier } from '../src/mail/notifier';
+import { otherActiveReconcile, type WorkflowState } from '../src/runs/lock';
 import type { Config } from '../src/config/schema';
 import type { Logger } from '../src/log/logger';
 import { createMailer } from '../src/mail';
@@ -27,7 +28,7 @@ export async function createWorkerDeps(config: Config, logger: Logger): Promise<
   logger.info({ store: config.store.client, ...where }, 'store ready (migrations applied)');
   const zoom = createZoomClient(config.contactCenter, logger.child({ component: 'zoom' }));
   const mailer = createMailer(config.email, logger.child({ component: 'mail' }));
-  const notify = createNotifier({ db, config, mailer, logger });
+  const notify = createNotifier({ db, config, mailer, logger, heartbeat: heartbeatIfActivity });
   let temporal: Connection | null = null;
   const describe = async (workflowId: string): Promise<WorkflowState> => {
     try {

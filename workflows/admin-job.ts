@@ -6,24 +6,14 @@
  * outcomes, run report, emails queued) → deliver the emails. The request itself was stored by the
  * CLI under the job id, which is also this workflow's id: the payload is `{ jobId }` only.
  */
-import {
-  ApplicationFailure,
-  CancellationScope,
-  ContinueAsNew,
-  allHandlersFinished,
-  condition,
-  continueAsNew,
-  isCancellation,
-  proxyActivities,
-  setHandler,
-  workflowInfo,
-} from '@temporalio/workflow';
+import { proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import { BOOKKEEPING, MAIL, READS } from './activity-options';
-import type { AdminActivities } from '../activities/admin-job';
+import type { AdminJobActivities } from '../src/domain/activities';
 import type { JobResult } from '../src/admin/types';
 import { OP_ORDER, type OpKind, type PlanSummary } from '../src/domain/types';
 import { applyWithProgress, type ApplyCursor } from './apply-ops';
 import { progressQuery, type Progress } from './definitions';
+import { continueAsNewWhenIdle, reportThenDeliver, runToTheEnd } from './lifecycle';
 import type { ChunkTally } from '../src/domain/runs';
 
 export interface AdminJobInput {
@@ -41,9 +31,9 @@ export interface AdminJobResume extends ApplyCursor {
   tally: ChunkTally;
 }
 
-const reads = proxyActivities<AdminActivities>(READS);
-const bookkeeping = proxyActivities<AdminActivities>(BOOKKEEPING);
-const mail = proxyActivities<AdminActivities>(MAIL);
+const reads = proxyActivities<AdminJobActivities>(READS);
+const bookkeeping = proxyActivities<AdminJobActivities>(BOOKKEEPING);
+const mail = proxyActivities<AdminJobActivities>(MAIL);
 
 export async function adminJobWorkflow(input: AdminJobInput): Promise<JobResult> {
   const { jobId, resume } = input;
@@ -55,16 +45,15 @@ export async function adminJobWorkflow(input: AdminJobInput): Promise<JobResult>
 
   const finish = async (status: JobResult['status'], error?: string): Promise<JobResult> => {
     progress.phase = 'reporting';
-    // Outcomes and the report are written even when the job was cancelled.
-    const result = await CancellationScope.nonCancellable(() =>
-      bookkeeping.finishJob({ jobId, workflowId: info.workflowId, status, error, tally, startedAtMs }),
+    const result = await reportThenDeliver(
+      () => bookkeeping.finishJob({ jobId, workflowId: info.workflowId, status, error, tally, startedAtMs }),
+      () => mail.deliverJobEmails({ jobId }),
     );
-    await CancellationScope.nonCancellable(() => mail.deliverJobEmails({ jobId })).catch(() => undefined);
     progress.phase = 'done';
     return result;
   };
 
-  try {
+  return runToTheEnd(`job ${jobId}`, finish, async () => {
     let plan: AdminJobResume;
     if (resume) {
       plan = resume;
@@ -86,16 +75,7 @@ export async function adminJobWorkflow(input: AdminJobInput): Promise<JobResult>
       cursor: { kindIndex: plan.kindIndex, chunk: plan.chunk, createsStopped: plan.createsStopped },
       tally,
     });
-    if (next) {
-      await condition(allHandlersFinished);
-      return await continueAsNew<typeof adminJobWorkflow>({ jobId, resume: { ...plan, tally, ...next } });
-    }
+    if (next) return await continueAsNewWhenIdle<typeof adminJobWorkflow>({ jobId, resume: { ...plan, tally, ...next } });
     return await finish('completed');
-  } catch (err) {
-    if (err instanceof ContinueAsNew) throw err;
-    if (isCancellation(err)) return await finish('cancelled', 'cancelled');
-    const message = err instanceof Error ? (err.cause instanceof Error ? err.cause.message : err.message) : String(err);
-    await finish('failed', message);
-    throw ApplicationFailure.create({ message: `job ${jobId} failed: ${message}`, nonRetryable: true });
-  }
+  });
 }

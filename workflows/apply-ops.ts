@@ -4,11 +4,11 @@
  * the store under the run id; only ids and counts cross the workflow boundary.
  */
 import { patched, proxyActivities, workflowInfo } from '@temporalio/workflow';
-import type * as activities from '../activities/apply';
+import type { ApplyActivities } from '../src/domain/activities';
 import { OP_ORDER, type OpKind } from '../src/domain/types';
 import type { ChunkResult, ChunkTally } from '../src/domain/runs';
 
-const { applyChunk, skipPendingOps } = proxyActivities<ReturnType<typeof activities.createApplyActivities>>({
+const { applyChunk, skipPendingOps } = proxyActivities<ApplyActivities>({
   startToCloseTimeout: '15 minutes',
   // applyChunk beats every 5 s: a killed worker's chunk is retried on another within 20 s.
   heartbeatTimeout: '20 seconds',

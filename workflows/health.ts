@@ -3,9 +3,9 @@
  * activity → back). `config check` and the tests run it to prove a worker serves the task queue.
  */
 import { proxyActivities } from '@temporalio/workflow';
-import type { HealthPingResult } from '../activities/health';
+import type { HealthActivities, HealthPingResult } from '../src/domain/activities';
 
-const { healthPing } = proxyActivities<{ healthPing(name: string): Promise<HealthPingResult> }>({
+const { healthPing } = proxyActivities<HealthActivities>({
   startToCloseTimeout: '10 seconds',
   // A health check should answer quickly or fail: no long retry loop hiding a dead worker.
   retry: { maximumAttempts: 3, initialInterval: '1 second' },

@@ -5,31 +5,18 @@
  * apply in chunks → report. Every step is an activity that reads and writes the store by run id,
  * so the workflow's history holds ids and counts only, and a crashed worker resumes where it was.
  */
-import {
-  ApplicationFailure,
-  CancellationScope,
-  condition,
-  continueAsNew,
-  isCancellation,
-  proxyActivities,
-  setHandler,
-  workflowInfo,
-  allHandlersFinished,
-  ContinueAsNew,
-  patched,
-} from '@temporalio/workflow';
+import { condition, patched, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import { BOOKKEEPING, MAIL, READS } from './activity-options';
-import type { createReconcileActivities } from '../activities/reconcile';
+import type { ReconcileActivities } from '../src/domain/activities';
 import { OP_ORDER } from '../src/domain/types';
 import { applyWithProgress } from './apply-ops';
 import { approveUpdate, progressQuery, rejectUpdate, type Decision, type Progress } from './definitions';
+import { continueAsNewWhenIdle, reportThenDeliver, runToTheEnd } from './lifecycle';
 import type { ChunkTally, PlanResult, ReconcileInput, RunResult, RunStatus } from '../src/domain/runs';
 
-type Activities = ReturnType<typeof createReconcileActivities>;
-
-const reads = proxyActivities<Activities>(READS);
-const mail = proxyActivities<Activities>(MAIL);
-const bookkeeping = proxyActivities<Activities>(BOOKKEEPING);
+const reads = proxyActivities<ReconcileActivities>(READS);
+const mail = proxyActivities<ReconcileActivities>(MAIL);
+const bookkeeping = proxyActivities<ReconcileActivities>(BOOKKEEPING);
 
 /**
  * Runs that began before this replay what they did: the snapshots one after the other, and two
@@ -70,18 +57,16 @@ export async function reconcileWorkflow(input: ReconcileInput): Promise<RunResul
 
   const finish = async (status: RunStatus, error?: string): Promise<RunResult> => {
     progress.phase = 'reporting';
-    // Reporting must happen even when the run was cancelled.
-    const report = await CancellationScope.nonCancellable(() =>
-      bookkeeping.finishRun({ runId, workflowId: info.workflowId, status, error, tally, startedAtMs, mode: input.mode }),
+    const mailsUsers = input.mode === 'apply' && status !== 'skipped';
+    const report = await reportThenDeliver(
+      () => bookkeeping.finishRun({ runId, workflowId: info.workflowId, status, error, tally, startedAtMs, mode: input.mode }),
+      mailsUsers ? () => mail.deliverEmails({ runId }) : null,
     );
-    if (input.mode === 'apply' && status !== 'skipped') {
-      await CancellationScope.nonCancellable(() => mail.deliverEmails({ runId })).catch(() => undefined);
-    }
     progress.phase = 'done';
     return { ...report, heldReasons: progress.heldReasons };
   };
 
-  try {
+  return runToTheEnd(`reconcile ${runId}`, finish, async () => {
     if (!resume) {
       const begun = await bookkeeping.beginRun({
         runId,
@@ -105,7 +90,9 @@ export async function reconcileWorkflow(input: ReconcileInput): Promise<RunResul
         await reads.snapshotContactCenter({ runId });
       }
       progress.phase = 'planning';
-      plan = await bookkeeping.computePlan(fastStart ? { runId, applyIfClear: input.mode === 'apply' } : { runId });
+      // A run that will apply and whose guards pass moves to `applying` with its plan (one round
+      // trip less before the first write); a held run moves there once approved.
+      plan = await bookkeeping.computePlan(fastStart ? { runId, statusIfClear: input.mode === 'apply' ? 'applying' : undefined } : { runId });
       for (const kind of OP_ORDER) progress.total[kind] = plan.summary[kind];
       if (input.mode === 'plan') return await finish('planned');
 
@@ -138,18 +125,11 @@ export async function reconcileWorkflow(input: ReconcileInput): Promise<RunResul
       tally,
     });
     if (next) {
-      await condition(allHandlersFinished);
-      return await continueAsNew<typeof reconcileWorkflow>({
+      return await continueAsNewWhenIdle<typeof reconcileWorkflow>({
         ...input,
         resume: { runId, startedAtMs, summary: p.summary, chunks: p.chunks, tally, concurrency, ...next },
       });
     }
     return await finish('completed');
-  } catch (err) {
-    if (err instanceof ContinueAsNew) throw err;
-    if (isCancellation(err)) return await finish('cancelled', 'cancelled');
-    const message = err instanceof Error ? (err.cause instanceof Error ? err.cause.message : err.message) : String(err);
-    await finish('failed', message);
-    throw ApplicationFailure.create({ message: `reconcile ${runId} failed: ${message}`, nonRetryable: true });
-  }
+  });
 }

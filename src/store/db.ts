@@ -163,3 +163,16 @@ export async function migrateStore(db: Knex): Promise<string[]> {
 export async function closeStore(db: Knex | undefined): Promise<void> {
   await db?.destroy();
 }
+
+/**
+ * The store handle as the rest of the product sees it: code outside src/store/ passes it to the
+ * store's functions and never builds queries itself (a lint rule keeps knex inside src/store/).
+ */
+export type Store = Knex;
+/** A store handle or a transaction on it: every store function takes either. */
+export type StoreOrTx = Knex | Knex.Transaction;
+
+/** Runs fn in one transaction: all of its writes happen, or none. */
+export function inTransaction<T>(db: Store, fn: (tx: Knex.Transaction) => Promise<T>): Promise<T> {
+  return db.transaction(fn);
+}

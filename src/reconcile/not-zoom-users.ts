@@ -3,24 +3,13 @@
  * tell whether a Zoom user exists without trying, so the outcome is remembered and the create is
  * deferred for `policy.retryNotZoomUsersAfterHours`: an unchanged directory then plans no write.
  */
-import type { Knex } from 'knex';
-import type { Op, PlanSummary } from '../src/domain/types';
-
-const PREFIX = 'notZoomUser:';
-
-export async function rememberNotZoomUser(db: Knex | Knex.Transaction, email: string, at: string): Promise<void> {
-  await db('kv').insert({ key: PREFIX + email, value: JSON.stringify(at) }).onConflict('key').merge();
-}
+import type { Op, PlanSummary } from '../domain/types';
+import type { Store } from '../store/db';
+import { notZoomUsersSince } from '../store/facts';
 
 /** Emails whose create failed with "not a Zoom user" less than `hours` ago. */
-export async function recentNotZoomUsers(db: Knex, hours: number, now: Date): Promise<Map<string, string>> {
-  const since = now.getTime() - hours * 3600 * 1000;
-  const out = new Map<string, string>();
-  for (const r of await db('kv').where('key', 'like', `${PREFIX}%`)) {
-    const at = JSON.parse(r.value) as string;
-    if (Date.parse(at) > since) out.set(r.key.slice(PREFIX.length), at);
-  }
-  return out;
+export function recentNotZoomUsers(db: Store, hours: number, now: Date): Promise<Map<string, string>> {
+  return notZoomUsersSince(db, now.getTime() - hours * 3600 * 1000);
 }
 
 /** Drops the create (and queue add) ops of recently failed non-Zoom users; returns who was deferred. */

@@ -4,22 +4,21 @@
  * have different workflow ids: the store says which reconcile is active, and Temporal says
  * whether that workflow still runs (a crashed or terminated run must not block the next one).
  */
-import type { Knex } from 'knex';
+import type { Store } from '../store/db';
+import { closeAbandonedRun, runsInStatus } from '../store/runs';
+import type { RunStatus } from '../domain/runs';
 
 export type WorkflowState = 'running' | 'closed' | 'unknown';
 export type DescribeWorkflow = (workflowId: string, temporalRunId: string | null) => Promise<WorkflowState>;
 
-const ACTIVE = ['planning', 'held', 'applying'];
+const ACTIVE: RunStatus[] = ['planning', 'held', 'applying'];
 
 /** The id of another active reconcile run, or null. Stale rows of closed workflows are closed. */
-export async function otherActiveReconcile(db: Knex, describe: DescribeWorkflow, runId: string): Promise<string | null> {
-  const rows = await db('runs').where({ kind: 'reconcile' }).whereIn('status', ACTIVE).whereNot({ id: runId });
-  for (const r of rows) {
+export async function otherActiveReconcile(db: Store, describe: DescribeWorkflow, runId: string): Promise<string | null> {
+  for (const r of await runsInStatus(db, 'reconcile', ACTIVE, runId)) {
     const state = await describe(r.workflow_id, r.temporal_run_id);
     if (state === 'running') return r.id;
-    if (state === 'closed') {
-      await db('runs').where({ id: r.id }).update({ status: 'failed', updated_at: new Date().toISOString(), finished_at: new Date().toISOString() });
-    }
+    if (state === 'closed') await closeAbandonedRun(db, r.id);
   }
   return null;
 }

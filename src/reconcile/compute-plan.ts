@@ -1,0 +1,38 @@
+/**
+ * Step 3 of a reconcile: plan from both snapshots (src/reconcile/plan-run.ts), remember whom the
+ * run adopts, evaluate the guards, and record the plan on the run. With `statusIfClear` the run
+ * moves to that status when no guard trips (the workflow's choice: it saves a round trip before
+ * the first write).
+ */
+import type { PlanResult, RunStatus } from '../domain/runs';
+import { evaluateGuards } from './guards';
+import { planRun } from './plan-run';
+import type { Heartbeat, RunServices } from '../runs/services';
+import { getFact, saveAdoptionFacts } from '../store/facts';
+import { recordPlan } from '../store/runs';
+import { addRunWarnings, countRunWarnings } from '../store/warnings';
+
+export async function computePlan(deps: Pick<RunServices, 'db' | 'config'>, runId: string, statusIfClear: RunStatus | undefined, heartbeat: Heartbeat): Promise<PlanResult> {
+  const { db, config } = deps;
+  const result = await planRun(db, runId, config, new Date(), { onSlice: (users) => heartbeat({ users }) });
+  // Recorded once the run completes: adopted users become managed even when they needed no op.
+  await saveAdoptionFacts(db, runId, { adopt: result.adopt, clearDeactivated: result.clearDeactivated });
+  const guard = evaluateGuards({
+    directoryUsers: result.directoryUsers,
+    lastGoodDirectoryUsers: await getFact(db, 'lastGoodDirectoryUsers'),
+    summary: result.summary,
+    managedCount: result.managedUsers,
+    policy: config.policy,
+  });
+  const snapshotWarnings = await countRunWarnings(db, runId);
+  await addRunWarnings(db, runId, result.warnings.map((message) => ({ code: 'plan', message })));
+  await recordPlan(db, runId, { summary: result.summary, guardReasons: guard.reasons, ...(statusIfClear && !guard.tripped ? { status: statusIfClear } : {}) });
+  return {
+    summary: result.summary,
+    chunks: result.chunks,
+    guard,
+    directoryUsers: result.directoryUsers,
+    warnings: snapshotWarnings + result.warnings.length,
+    concurrency: config.policy.concurrency,
+  };
+}

@@ -1,0 +1,35 @@
+/**
+ * The end of a reconcile or plan run: its report on the run row, the users' and admins' emails
+ * queued, and — for a completed apply — what the next runs build on: the directory size the
+ * shrink guard compares with, and the users this run adopted.
+ */
+import type { RunEnd } from '../runs/report';
+import { runReportOf } from '../runs/report';
+import type { RunServices } from '../runs/services';
+import { getRun, finishRunRow, parseSummary, type RunReport } from '../store/runs';
+import { countRunFailures } from '../store/ops';
+import { loadAdoptionFacts, putFact } from '../store/facts';
+import { recordAdoptions } from '../store/managed-users';
+import { inTransaction } from '../store/db';
+
+export interface FinishReconcileInput extends RunEnd {
+  mode: 'plan' | 'apply';
+}
+
+export async function finishReconcile(deps: Pick<RunServices, 'db' | 'notify'>, input: FinishReconcileInput): Promise<RunReport> {
+  const { db, notify } = deps;
+  const run = await getRun(db, input.runId);
+  const report = runReportOf(input, run ? parseSummary(run) : null, await countRunFailures(db, input.runId));
+  await finishRunRow(db, { id: input.runId, workflowId: input.workflowId, kind: input.mode === 'plan' ? 'plan' : 'reconcile', trigger: run?.trigger ?? 'unknown', status: input.status, report });
+
+  if (input.mode === 'apply' && input.status !== 'skipped') {
+    await notify.userChanges({ runId: input.runId });
+    await notify.runReport({ runId: input.runId, workflowId: input.workflowId, result: report });
+  }
+  if (input.mode === 'apply' && input.status === 'completed') {
+    if (run?.directory_users != null) await putFact(db, 'lastGoodDirectoryUsers', run.directory_users);
+    const facts = await loadAdoptionFacts(db, input.runId);
+    if (facts) await inTransaction(db, (trx) => recordAdoptions(trx, input.runId, facts));
+  }
+  return report;
+}

@@ -1,0 +1,33 @@
+/** Step 1 of a reconcile: the mapped groups' members, read from the directory into the store. */
+import { InputError } from '../domain/errors';
+import type { DirectoryUser } from '../domain/types';
+import { DirectoryError } from '../ldap/connect';
+import { readDirectory } from '../ldap/snapshot';
+import type { Heartbeat, RunServices } from '../runs/services';
+import { inTransaction } from '../store/db';
+import { recordDirectoryUsers } from '../store/runs';
+import { addDirectoryUsers, clearDirectorySnapshot } from '../store/snapshots';
+import { replaceRunWarnings } from '../store/warnings';
+
+export async function snapshotDirectory(deps: Pick<RunServices, 'db' | 'config' | 'logger'>, runId: string, heartbeat: Heartbeat): Promise<{ users: number; warnings: number }> {
+  const { db, config } = deps;
+  const groups = [...new Set(config.mappings.map((m) => m.group))];
+  if (groups.length === 0) throw new InputError('mappings: no group is mapped; add at least one mapping (group, role, package) to the config');
+  // Users are written as the read hands them over (500 at a time), so the worker never holds
+  // the whole snapshot twice; a retried activity starts by dropping what an earlier try wrote.
+  await clearDirectorySnapshot(db, runId);
+  let snapshot: Awaited<ReturnType<typeof readDirectory>>;
+  try {
+    snapshot = await readDirectory(config.directory, groups, deps.logger, heartbeat, (users: DirectoryUser[]) => addDirectoryUsers(db, runId, users));
+  } catch (err) {
+    // A wrong password, a missing group or a bad filter will not heal by retrying: fail now.
+    if (err instanceof DirectoryError && !err.retryable) throw new InputError(`directory: ${err.message}`);
+    throw err;
+  }
+  const { userCount, warnings } = snapshot;
+  await inTransaction(db, async (trx) => {
+    await replaceRunWarnings(trx, runId, warnings);
+    await recordDirectoryUsers(trx, runId, userCount);
+  });
+  return { users: userCount, warnings: warnings.length };
+}
