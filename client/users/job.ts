@@ -5,14 +5,14 @@
  * Exit codes: 0 every user done or already so, 1 any failure, 2 bad input before anything ran.
  */
 import * as fs from 'fs';
-import * as readline from 'readline';
 import { randomUUID } from 'crypto';
-import type { Knex } from 'knex';
 import type { WorkflowHandle } from '@temporalio/client';
 import { checkRequest, resolveRequest, type RawRequest } from '../../src/admin/validate';
 import { jobIdFor, type ItemOutcome, type JobRequest, type JobResult } from '../../src/admin/types';
-import { insertInSlices } from '../../activities/run-store';
-import { loadConfigOrExit, EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, fail, printJson, printLine, setExitCode, type ConfigOptions } from '../common';
+import type { Store } from '../../src/store/db';
+import { jobItems, setJobStatus, storeJob } from '../../src/store/jobs';
+import { adminJobWorkflow } from '../../workflows/admin-job';
+import { confirm, errorText, loadConfigOrExit, EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, fail, printJson, printLine, setExitCode, type ConfigOptions } from '../common';
 import { waitWithProgress } from '../progress';
 import { actorName, withSession } from '../session';
 import { readCatalog, zoomClient } from './zcc';
@@ -56,9 +56,9 @@ export async function runWrite(raw: Omit<RawRequest, 'csv'>, opts: WriteOptions)
     await storeJob(db, jobId, actor, request);
     let handle: WorkflowHandle;
     try {
-      handle = await s.client.workflow.start('adminJobWorkflow', { taskQueue: s.config.temporal.taskQueue, workflowId: jobId, args: [{ jobId }] });
+      handle = await s.client.workflow.start(adminJobWorkflow, { taskQueue: s.config.temporal.taskQueue, workflowId: jobId, args: [{ jobId }] });
     } catch (err) {
-      await db('jobs').where({ id: jobId }).update({ status: 'not_started', finished_at: new Date().toISOString() });
+      await setJobStatus(db, jobId, 'not_started', true);
       fail(`could not start the ${request.kind} job: ${(err as Error).message}`, EXIT_FAILED);
     }
     if (!opts.wait) {
@@ -104,20 +104,8 @@ function readCsv(file: string): { file: string; text: string } {
   }
 }
 
-/** The request, stored before the workflow starts: its payload is the job id only. */
-async function storeJob(db: Knex, jobId: string, actor: string, request: JobRequest): Promise<void> {
-  const now = new Date().toISOString();
-  await db.transaction(async (trx) => {
-    await trx('jobs').insert({ id: jobId, kind: request.kind, actor, params: JSON.stringify(request.params), total: request.items.length, status: 'pending', created_at: now });
-    await insertInSlices(trx, 'job_items', request.items.map((item, seq) => ({
-      job_id: jobId, seq, email: item.email, params: item.params ? JSON.stringify(item.params) : null, outcome: null, error: null,
-    })));
-  });
-}
-
-export async function readResults(db: Knex, jobId: string, workflowError?: string): Promise<ItemResult[]> {
-  const rows: Array<{ email: string; outcome: ItemOutcome | null; error: string | null }> = await db('job_items').where({ job_id: jobId }).orderBy('seq');
-  return rows.map((r) => {
+export async function readResults(db: Store, jobId: string, workflowError?: string): Promise<ItemResult[]> {
+  return (await jobItems(db, jobId)).map((r) => {
     const outcome = r.outcome ?? 'failed';
     const text = r.error ?? (r.outcome ? undefined : workflowError ?? 'not processed');
     if (!text) return { email: r.email, outcome };
@@ -144,17 +132,4 @@ function question(request: JobRequest): string {
   return request.kind === 'remove'
     ? `Remove the ZCC license of ${n} user(s): ${some}?`
     : `Assign a ZCC license (role ${request.params.role ?? 'per row'}) to ${n} user(s): ${some}?`;
-}
-
-function confirm(q: string): Promise<boolean> {
-  const rl = readline.createInterface({ input: process.stdin, output: process.stderr });
-  return new Promise((resolve) => rl.question(q, (answer) => {
-    rl.close();
-    resolve(answer.trim().toLowerCase() === 'yes');
-  }));
-}
-
-function errorText(error: unknown): string {
-  const e = error as { cause?: { message?: string }; message?: string } | undefined;
-  return e?.cause?.message ?? e?.message ?? String(error);
 }
