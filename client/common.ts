@@ -1,15 +1,19 @@
 /**
  * What every CLI command needs: the `--config` option, loading the config with the documented
- * exit code 2 for bad config, printing errors without secrets, and `--json` output.
+ * exit code 2 for bad config, printing errors without secrets, `--json` output, asking in a
+ * terminal, and the message of a failed workflow.
  *
  * Exit codes: 0 success, 1 the operation failed (a server said no, a connection failed),
  * 2 bad input (usage, config). Commands signal 2 by throwing `CliExit`, which main maps to 2.
+ *
+ * Command definitions (client/commands/) import this module at start-up, so it must stay light:
+ * the config loader and the secrets list pull in zod and yaml (~250 ms), and are required only
+ * when a command reads a config or prints an error with one.
  */
+import * as readline from 'readline';
 import { CommanderError, type Command } from 'commander';
 import { ConfigError } from '../src/config/errors';
-import { loadConfigWithSource, type LoadedConfig } from '../src/config/load';
-import { collectSecretValues } from '../src/config/secrets';
-import { redactSecrets } from '../src/log/redact';
+import type { LoadedConfig } from '../src/config/load';
 
 export const EXIT_OK = 0;
 export const EXIT_FAILED = 1;
@@ -45,6 +49,7 @@ export function withJsonOption(cmd: Command): Command {
  * to stderr and ends the command with exit code 2.
  */
 export function loadConfigOrExit(opts: ConfigOptions, env: NodeJS.ProcessEnv = process.env): LoadedConfig {
+  const { loadConfigWithSource } = require('../src/config/load') as typeof import('../src/config/load');
   try {
     return loadConfigWithSource({ path: opts.config, env });
   } catch (err) {
@@ -62,7 +67,12 @@ export function fail(message: string, code: number = EXIT_BAD_INPUT): never {
 /** Prints an error to stderr, scrubbed of the config's secret values when a config is known. */
 export function printError(err: unknown, config?: unknown): void {
   const text = err instanceof Error ? err.message : String(err);
-  const safe = config ? redactSecrets(text, collectSecretValues(config)) : text;
+  let safe = text;
+  if (config) {
+    const { collectSecretValues } = require('../src/config/secrets') as typeof import('../src/config/secrets');
+    const { redactSecrets } = require('../src/log/redact') as typeof import('../src/log/redact');
+    safe = redactSecrets(text, collectSecretValues(config));
+  }
   process.stderr.write(`zcc-sync: ${safe}\n`);
 }
 
@@ -78,4 +88,22 @@ export function printJson(value: unknown): void {
 /** Sets the exit code of a command that finished without throwing (e.g. 1 when a check failed). */
 export function setExitCode(code: number): void {
   process.exitCode = code;
+}
+
+/** Asks on the terminal (the question on stderr, so stdout stays the command's output); true only for "yes". */
+export function confirm(question: string): Promise<boolean> {
+  const rl = readline.createInterface({ input: process.stdin, output: process.stderr });
+  return new Promise((resolve) => rl.question(question, (answer) => {
+    rl.close();
+    resolve(answer.trim().toLowerCase() === 'yes');
+  }));
+}
+
+/**
+ * The message of a workflow's failure: a WorkflowFailedError says only "Workflow execution
+ * failed"; the reason is its cause (the activity's or workflow's own error).
+ */
+export function errorText(error: unknown): string {
+  const e = error as { cause?: { message?: string }; message?: string } | undefined;
+  return e?.cause?.message ?? e?.message ?? String(error);
 }
