@@ -1,108 +1,22 @@
 /**
  * `zcc-sync schedule set|show|pause|resume|trigger|delete`: the Temporal Schedule that runs
- * reconciles on their own. Overlap SKIP: a tick while a reconcile still runs starts nothing.
+ * reconciles on their own (client/actions/schedule.ts).
  */
 import type { Command } from 'commander';
-import { ScheduleNotFoundError, ScheduleOverlapPolicy, type ScheduleSpec } from '@temporalio/client';
-import { EXIT_FAILED, fail, printJson, printLine, withConfigOption, withJsonOption, type ConfigOptions, type JsonOptions } from '../common';
-import { withSession, type Session } from '../session';
-import { scheduleId, scheduledWorkflowId } from '../../src/temporal/ids';
+import { withConfigOption, withJsonOption } from '../common';
+import type { ScheduleOptions } from '../actions/schedule';
 
-
-interface ScheduleOptions extends ConfigOptions, JsonOptions {
-  every?: string;
-  cron?: string;
-}
+/** Loaded when a schedule command runs, not at start-up: it brings the Temporal client. */
+const actions = () => import('../actions/schedule');
 
 export function register(program: Command): void {
   const schedule = program.command('schedule').description('the Temporal Schedule that runs reconciles: set, show, pause, resume, trigger, delete');
   const sub = (name: string, description: string) => withJsonOption(withConfigOption(schedule.command(name).description(description)));
   sub('set', 'create or change the schedule (without flags: from the config\'s schedule section)').option('--every <duration>', 'interval, e.g. 30s, 15m, 1h').option('--cron <expr>', 'cron expression, e.g. "*/15 * * * *"')
-    .action((opts: ScheduleOptions) => withSession(opts, (s) => set(s, opts)));
-  sub('show', 'the schedule, its next and recent runs').action((opts: ScheduleOptions) => withSession(opts, (s) => show(s, opts)));
-  sub('pause', 'stop starting reconciles until resumed').action((opts: ScheduleOptions) => withSession(opts, (s) => act(s, opts, 'pause')));
-  sub('resume', 'start reconciles again').action((opts: ScheduleOptions) => withSession(opts, (s) => act(s, opts, 'resume')));
-  sub('trigger', 'start one reconcile now (skipped if one is running)').action((opts: ScheduleOptions) => withSession(opts, (s) => act(s, opts, 'trigger')));
-  sub('delete', 'remove the schedule').action((opts: ScheduleOptions) => withSession(opts, (s) => act(s, opts, 'delete')));
-}
-
-/** Parses `--every`/`--cron` into a spec; bad input names the flag, the value and the fix. */
-export function scheduleSpec(opts: { every?: string; cron?: string }): ScheduleSpec {
-  if (Boolean(opts.every) === Boolean(opts.cron)) fail('schedule set: give exactly one of --every DURATION (e.g. 15m) or --cron "EXPR" (or set schedule.every or schedule.cron in the config)');
-  if (opts.every) {
-    const m = /^(\d+)(s|m|h|d)$/.exec(opts.every.trim());
-    if (!m || Number(m[1]) === 0) fail(`--every: got "${opts.every}" — expected a whole number with s, m, h or d, such as 30s, 15m or 1h`);
-    return { intervals: [{ every: opts.every.trim() as `${number}${'s' | 'm' | 'h' | 'd'}` }] };
-  }
-  const cron = (opts.cron ?? '').trim();
-  if (cron.split(/\s+/).length !== 5) fail(`--cron: got "${cron}" — expected 5 fields (minute hour day-of-month month day-of-week), such as "*/15 * * * *"`);
-  return { cronExpressions: [cron] };
-}
-
-async function set(s: Session, opts: ScheduleOptions): Promise<void> {
-  // Without flags, the config's `schedule` section says when (every or cron) and whether paused.
-  const fromConfig = !opts.every && !opts.cron;
-  if (fromConfig) opts = { ...opts, every: s.config.schedule.every, cron: s.config.schedule.cron };
-  const spec = scheduleSpec(opts);
-  const action = {
-    type: 'startWorkflow' as const,
-    workflowType: 'reconcileWorkflow',
-    workflowId: scheduledWorkflowId(s.config),
-    taskQueue: s.config.temporal.taskQueue,
-    args: [{ mode: 'apply', trigger: 'schedule' }],
-  };
-  const policies = { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 minute' as const };
-  const handle = s.client.schedule.getHandle(scheduleId(s.config));
-  let created = false;
-  try {
-    await handle.update((prev) => ({ ...prev, spec, action, policies }));
-  } catch (err) {
-    if (!(err instanceof ScheduleNotFoundError)) throw err;
-    await s.client.schedule.create({ scheduleId: scheduleId(s.config), spec, action, policies });
-    created = true;
-  }
-  if (fromConfig && s.config.schedule.paused) await handle.pause('schedule.paused is true in the config');
-  if (opts.json) printJson({ scheduleId: scheduleId(s.config), created, every: opts.every ?? null, cron: opts.cron ?? null });
-  else printLine(`Schedule ${scheduleId(s.config)} ${created ? 'created' : 'updated'}: reconcile ${opts.every ? `every ${opts.every}` : `on cron "${opts.cron}"`}.`);
-}
-
-async function show(s: Session, opts: ScheduleOptions): Promise<void> {
-  const d = await describe(s);
-  const spec = d.spec;
-  const info = {
-    scheduleId: scheduleId(s.config),
-    paused: d.state.paused,
-    every: spec.intervals?.map((i) => String(i.every)) ?? [],
-    cron: (spec.calendars ?? []).map((c) => c.comment ?? JSON.stringify(c)),
-    nextRuns: d.info.nextActionTimes.slice(0, 3).map((t) => t.toISOString()),
-    recentRuns: d.info.recentActions.slice(-5).map((a) => ({ at: a.takenAt.toISOString(), workflowId: a.action.workflow.workflowId })),
-    skippedOverlaps: d.info.numActionsSkippedOverlap,
-  };
-  if (opts.json) return printJson(info);
-  printLine(`Schedule ${scheduleId(s.config)}: ${info.paused ? 'PAUSED' : 'active'}`);
-  if (info.every.length) printLine(`  every:     ${info.every.join(', ')}`);
-  if (info.cron.length) printLine(`  cron:      ${info.cron.join(', ')}`);
-  printLine(`  next runs: ${info.nextRuns.join(', ') || '(none)'}`);
-  printLine(`  recent:    ${info.recentRuns.map((r) => r.at).join(', ') || '(none yet)'}; skipped while busy: ${info.skippedOverlaps}`);
-}
-
-async function describe(s: Session) {
-  try {
-    return await s.client.schedule.getHandle(scheduleId(s.config)).describe();
-  } catch (err) {
-    if (err instanceof ScheduleNotFoundError) fail('no schedule yet (fix: `zcc-sync schedule set --every 15m`)', EXIT_FAILED);
-    throw err;
-  }
-}
-
-async function act(s: Session, opts: ScheduleOptions, what: 'pause' | 'resume' | 'trigger' | 'delete'): Promise<void> {
-  await describe(s); // a clear error when there is no schedule
-  const handle = s.client.schedule.getHandle(scheduleId(s.config));
-  if (what === 'pause') await handle.pause('paused with zcc-sync schedule pause');
-  if (what === 'resume') await handle.unpause('resumed with zcc-sync schedule resume');
-  if (what === 'trigger') await handle.trigger(ScheduleOverlapPolicy.SKIP);
-  if (what === 'delete') await handle.delete();
-  const past = { pause: 'paused', resume: 'resumed', trigger: 'triggered', delete: 'deleted' }[what];
-  if (opts.json) printJson({ scheduleId: scheduleId(s.config), [past]: true });
-  else printLine(`Schedule ${scheduleId(s.config)} ${past}.`);
+    .action(async (opts: ScheduleOptions) => (await actions()).setSchedule(opts));
+  sub('show', 'the schedule, its next and recent runs').action(async (opts: ScheduleOptions) => (await actions()).showSchedule(opts));
+  sub('pause', 'stop starting reconciles until resumed').action(async (opts: ScheduleOptions) => (await actions()).actOnSchedule(opts, 'pause'));
+  sub('resume', 'start reconciles again').action(async (opts: ScheduleOptions) => (await actions()).actOnSchedule(opts, 'resume'));
+  sub('trigger', 'start one reconcile now (skipped if one is running)').action(async (opts: ScheduleOptions) => (await actions()).actOnSchedule(opts, 'trigger'));
+  sub('delete', 'remove the schedule').action(async (opts: ScheduleOptions) => (await actions()).actOnSchedule(opts, 'delete'));
 }

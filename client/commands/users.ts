@@ -1,14 +1,17 @@
 /**
  * `zcc-sync users list | assign | edit | remove`: the ZCC portal's user management, in bulk and
- * scripted. `list` reads ZCC directly; every write is a durable workflow (`adminJobWorkflow`) whose
- * changes go through the same apply engine as a reconcile, with an audit row per change.
+ * scripted (client/actions/users.ts). `list` reads ZCC directly; every write is a durable
+ * workflow (`adminJobWorkflow`) whose changes go through the same apply engine as a reconcile,
+ * with an audit row per change.
  */
 import type { Command } from 'commander';
-import { PACKAGES } from '../../src/config/schema';
-import { loadConfigOrExit, withConfigOption, withJsonOption, type ConfigOptions, type JsonOptions } from '../common';
-import { listUsers, printUsers, type ListOptions } from '../users/list';
-import { runWrite, type WriteOptions } from '../users/job';
-import { zoomClient } from '../users/zcc';
+import { withConfigOption, withJsonOption, type ConfigOptions, type JsonOptions } from '../common';
+import { PACKAGES } from '../help-defaults';
+import type { ListOptions } from '../users/list';
+import type { WriteOptions } from '../users/job';
+
+/** Loaded when a users command runs, not at start-up: it brings the Zoom client, Temporal and the store. */
+const actions = () => import('../actions/users');
 
 const repeat = (value: string, previous: string[] = []) => [...previous, value];
 
@@ -38,10 +41,7 @@ export function register(program: Command): void {
     .option('--queue <name>', 'only agents of this queue')
     .option('--status <status>', 'only active or inactive users (user_access)')
     .option('--role <name>', 'only users with this role');
-  withJsonOption(withConfigOption(list)).action(async (opts: ListOptions & ConfigOptions & JsonOptions) => {
-    const { config } = loadConfigOrExit(opts);
-    printUsers(await listUsers(zoomClient(config), opts), Boolean(opts.json));
-  });
+  withJsonOption(withConfigOption(list)).action(async (opts: ListOptions & ConfigOptions & JsonOptions) => (await actions()).list(opts));
 
   const writeOptions = (cmd: Command, csvColumns: string, yes?: string) => {
     cmd.option('-f, --file <users.csv>', `the users, from a CSV with a header line (${csvColumns})`);
@@ -57,8 +57,8 @@ export function register(program: Command): void {
     .option('--package <package>', `license package: ${PACKAGES.join(', ')} (default essentials)`)
     .option('--queue <name>', 'add the users to this queue (repeatable)', repeat)
     .option('--set <field=value>', 'a ZCC user setting, e.g. country_iso_code=US (repeatable)', repeat);
-  writeOptions(assign, 'email required; role, package and ;-separated queues optional per row', 'do not ask for confirmation in a terminal').action((emails: string[], opts: AssignOptions) =>
-    runWrite({ kind: 'assign', emails, role: opts.role, package: opts.package, queues: opts.queue, set: opts.set }, opts));
+  writeOptions(assign, 'email required; role, package and ;-separated queues optional per row', 'do not ask for confirmation in a terminal').action(async (emails: string[], opts: AssignOptions) =>
+    (await actions()).write({ kind: 'assign', emails, role: opts.role, package: opts.package, queues: opts.queue, set: opts.set }, opts));
 
   const edit = users
     .command('edit [emails...]')
@@ -69,9 +69,9 @@ export function register(program: Command): void {
     .option('--add-queue <name>', 'add to this queue (repeatable)', repeat)
     .option('--remove-queue <name>', 'remove from this queue (repeatable)', repeat)
     .option('--set <field=value>', 'a ZCC user setting, e.g. channel_settings.multi_channel_engagements.enable=true (repeatable)', repeat);
-  writeOptions(edit, 'email required; role and package optional per row').action((emails: string[], opts: EditOptions) =>
-    runWrite({ kind: 'edit', emails, role: opts.role, package: opts.package, status: opts.status, addQueues: opts.addQueue, removeQueues: opts.removeQueue, set: opts.set }, opts));
+  writeOptions(edit, 'email required; role and package optional per row').action(async (emails: string[], opts: EditOptions) =>
+    (await actions()).write({ kind: 'edit', emails, role: opts.role, package: opts.package, status: opts.status, addQueues: opts.addQueue, removeQueues: opts.removeQueue, set: opts.set }, opts));
 
   const remove = users.command('remove [emails...]').description('remove the ZCC license of users (asks for confirmation in a terminal unless --yes)');
-  writeOptions(remove, 'email; other columns are ignored', 'do not ask for confirmation (required when not in a terminal)').action((emails: string[], opts: WriteOptions) => runWrite({ kind: 'remove', emails }, opts));
+  writeOptions(remove, 'email; other columns are ignored', 'do not ask for confirmation (required when not in a terminal)').action(async (emails: string[], opts: WriteOptions) => (await actions()).write({ kind: 'remove', emails }, opts));
 }
