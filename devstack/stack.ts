@@ -3,6 +3,10 @@
  * UI), slapd with the sample directory, the SMTP capture server and the ZCC emulator with the
  * sample seed. Everything it starts is recorded in <stateDir>/dev/stack.json (pids with their
  * kernel start time), so `dev down` stops exactly those processes and nothing else.
+ *
+ * State survives `dev down` / `dev up` in <stateDir>/dev: Temporal's history (temporal.db), the
+ * directory (ldap/) and the emulated Zoom account (emulator.sqlite), so the account matches what
+ * the store (<stateDir>/zcc-sync.sqlite) says was provisioned. `dev up --reset` drops all three.
  */
 import { spawn } from 'node:child_process';
 import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
@@ -48,7 +52,7 @@ export interface StackFile {
     temporal?: ComponentRecord & { address: string; uiUrl?: string };
     ldap?: ComponentRecord & { url: string; port: number; dir: string; bindDN: string };
     smtp?: ComponentRecord & { port: number; dir: string };
-    emulator?: ComponentRecord & { url?: string; port?: number; seed?: string };
+    emulator?: ComponentRecord & { url?: string; port?: number; seed?: string; db?: string };
     /** `zcc-sync worker` on the generated config, so `apply` and `users …` work right away. */
     worker?: ComponentRecord & { taskQueue?: string };
   };
@@ -112,7 +116,7 @@ export async function stackStatus(stateDir: string): Promise<StackStatus> {
 export interface DevUpOptions {
   stateDir: string;
   ports?: DevPorts;
-  /** Rebuild the sample directory and forget Temporal's history. */
+  /** Rebuild the sample directory, forget Temporal's history and put the emulator back to the sample seed. */
   reset?: boolean;
   /** Path of the compiled CLI entry (dist/client/main.js) used to run the SMTP server and the emulator. */
   cliEntry?: string;
@@ -179,6 +183,7 @@ async function startStack(stateDir: string, opts: DevUpOptions, log: (line: stri
   if (opts.reset) {
     await rm(path.join(dir, 'temporal.db'), { force: true });
     await rm(path.join(dir, 'ldap'), { recursive: true, force: true });
+    await removeSqlite(emulatorDbPath(stateDir));
   }
 
   try {
@@ -221,8 +226,18 @@ async function startStack(stateDir: string, opts: DevUpOptions, log: (line: stri
       const port = await pickPort(want.emulator, taken);
       const seedFile = path.join(dir, 'emulator-seed.json');
       await writeFile(seedFile, `${JSON.stringify(sampleSeed(), null, 2)}\n`);
-      const pid = await spawnCli(cliEntry, ['emulator', '--port', String(port), '--seed', seedFile], path.join(logs, 'emulator.log'), () => canConnect(port));
-      stack.components.emulator = { pid, startId: pidStart(pid), url: `http://127.0.0.1:${port}`, port, seed: seedFile, log: path.join(logs, 'emulator.log') };
+      // The account lives in a SQLite file, like Temporal's history: the users a reconcile
+      // provisioned are still there after `dev down` / `dev up`. The emulator keeps a file's
+      // state when started without a seed, so the seed goes in only when the file is new.
+      const dbFile = emulatorDbPath(stateDir);
+      const fresh = !existsSync(dbFile);
+      const args = ['emulator', '--port', String(port), '--db', dbFile, ...(fresh ? ['--seed', seedFile] : [])];
+      const pid = await spawnCli(cliEntry, args, path.join(logs, 'emulator.log'), () => canConnect(port)).catch(async (err: unknown) => {
+        // A file the seed never reached would come back as the emulator's empty default account.
+        if (fresh) await removeSqlite(dbFile);
+        throw err;
+      });
+      stack.components.emulator = { pid, startId: pidStart(pid), url: `http://127.0.0.1:${port}`, port, seed: seedFile, db: dbFile, log: path.join(logs, 'emulator.log') };
     } else {
       stack.components.emulator = { skipped: 'the ZCC emulator is not part of this build yet (no dist/emulator/index.js)' };
       log('ZCC emulator: skipped (not part of this build yet).');
@@ -247,6 +262,16 @@ async function startStack(stateDir: string, opts: DevUpOptions, log: (line: stri
     await unlink(stackFilePath(stateDir)).catch(() => undefined);
     throw err;
   }
+}
+
+/** The emulated Zoom account of the dev stack (the emulator's `--db` file). */
+export function emulatorDbPath(stateDir: string): string {
+  return path.join(devDir(stateDir), 'emulator.sqlite');
+}
+
+/** A SQLite database with its WAL and shared-memory files (the emulator runs in WAL mode). */
+async function removeSqlite(file: string): Promise<void> {
+  for (const f of [file, `${file}-wal`, `${file}-shm`, `${file}-journal`]) await rm(f, { force: true });
 }
 
 function pidStart(pid: number | undefined): string | undefined {

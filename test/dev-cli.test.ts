@@ -1,6 +1,8 @@
 /**
  * `zcc-sync dev up|status|mail|down` through the compiled CLI, as a user runs it: a temporary
  * state dir and free ports (port 0), so it never collides with a developer's own `dev up`.
+ * Then a restart: what a reconcile provisioned in the emulated account is still there after
+ * `dev down` / `dev up`, and `dev up --reset` brings back the sample seed.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -11,7 +13,7 @@ import nodemailer from 'nodemailer';
 import { parseConfigText } from '../src/config/load';
 import { isAlive } from '../devstack/proc';
 import { waitForTemporal } from '../devstack/temporal';
-import { sampleDirectorySpec } from '../devstack/sample';
+import { SAMPLE_HAND_MADE, sampleDirectorySpec } from '../devstack/sample';
 import { PEOPLE_BASE } from '../devstack/ldif';
 import type { StackFile } from '../devstack/stack';
 import { ensureBuilt, runCli } from './support/cli';
@@ -100,3 +102,50 @@ test('dev up, up again, status, mail, down', async () => {
   expect(after.code).toBe(1);
   expect(after.stdout).toMatch(/No dev stack/);
 });
+
+test('the emulated account survives dev down / dev up; dev up --reset brings back the seed', async () => {
+  // Its own state dir: this test starts from a fresh stack whatever the test above left.
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'zcc-dev-re-'));
+  const devIn = (...args: string[]) => runCli(['dev', ...args, '--state-dir', dir], { env, timeoutMs: 240_000 });
+  const config = path.join(dir, 'dev', 'zcc-sync.yaml');
+  const up = async (...args: string[]) => {
+    const r = await devIn('up', ...FREE_PORTS, ...args);
+    expect(r.stderr).not.toMatch(/Error/);
+    expect(r.code).toBe(0);
+  };
+  const emails = async () => {
+    const r = await runCli(['users', 'list', '--json', '--config', config], { env });
+    expect(r.code).toBe(0);
+    return (JSON.parse(r.stdout) as { email: string }[]).map((u) => u.email).sort();
+  };
+  const apply = async () => {
+    const r = await runCli(['apply', '--yes', '--json', '--config', config], { env, timeoutMs: 240_000 });
+    expect(r.code).toBe(0);
+    return JSON.parse(r.stdout) as { status: string; summary: { create: number; update: number } };
+  };
+  const seed = SAMPLE_HAND_MADE.map((u) => u.email).sort();
+  try {
+    await up();
+    expect(await emails()).toEqual(seed);
+
+    // A reconcile provisions the sample directory's Zoom users (297 of 300; 3 are not Zoom users).
+    expect(await apply()).toMatchObject({ status: 'completed' });
+    const provisioned = await emails();
+    expect(provisioned).toHaveLength(seed.length + 297);
+
+    // Restart: the account is as the reconcile left it, so the store and ZCC still agree and
+    // the next reconcile has nothing to create.
+    expect((await devIn('down')).code).toBe(0);
+    await up();
+    expect(await emails()).toEqual(provisioned);
+    expect(await apply()).toMatchObject({ status: 'completed', summary: { create: 0, update: 0 } });
+
+    // --reset: the sample seed again.
+    expect((await devIn('down')).code).toBe(0);
+    await up('--reset');
+    expect(await emails()).toEqual(seed);
+  } finally {
+    if (existsSync(path.join(dir, 'dev', 'stack.json'))) await devIn('down');
+    await rm(dir, { recursive: true, force: true });
+  }
+}, 600_000);
