@@ -17,6 +17,27 @@ export default tseslint.config(
     languageOptions: { sourceType: 'commonjs', globals: { module: 'writable', require: 'readonly', __dirname: 'readonly', process: 'readonly' } },
   },
   {
+    // src/store/ is the only code that knows tables (the emulator keeps its own state; tests
+    // inspect tables to check what the store wrote). Everyone else calls the store's functions.
+    files: ['**/*.ts'],
+    ignores: ['src/store/**', 'emulator/**', 'test/**'],
+    rules: {
+      'no-restricted-imports': ['error', { paths: [
+        { name: 'knex', message: 'only src/store/ knows tables: call (or add) a function in src/store/' },
+      ] }],
+    },
+  },
+  {
+    // The CLI and the console start workflows and read the store; activities run only in the worker.
+    files: ['client/**/*.ts', 'console/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        paths: [{ name: 'knex', message: 'only src/store/ knows tables: call (or add) a function in src/store/' }],
+        patterns: [{ group: ['**/activities', '**/activities/*'], message: 'the CLI imports no activity module: use src/ (domain, store) or start a workflow' }],
+      }],
+    },
+  },
+  {
     files: ['workflows/**/*.ts'],
     rules: {
       // Workflow code is replayed: it may only import the workflow SDK and types.
