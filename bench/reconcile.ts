@@ -30,13 +30,13 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Client, Connection, WorkflowIdConflictPolicy, type WorkflowHandle } from '@temporalio/client';
 import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
-import type { Knex } from 'knex';
 import { stringify } from 'yaml';
 import { startSlapd, type SlapdHandle } from '../devstack/slapd';
 import { startTemporal } from '../devstack/temporal';
 import { loadConfig } from '../src/config/load';
 import type { Config } from '../src/config/schema';
-import { closeStore, openStore } from '../src/store/db';
+import { closeStore, openStore, type Store } from '../src/store/db';
+import { opShape } from '../src/store/ops';
 import { reconcileWorkflowId } from '../src/temporal/ids';
 import { OPERATIONS, ZCC_PLAN_RATES, type RateLabel } from '../src/zoom';
 import { progressQuery, type Progress } from '../workflows/definitions';
@@ -166,23 +166,18 @@ interface OpCounts {
 
 const BATCH = { create: 20, update: 20, deactivate: 20, remove: 20 } as Record<string, number>;
 
-async function opCounts(db: Knex, runId: string): Promise<OpCounts> {
+async function opCounts(db: Store, runId: string): Promise<OpCounts> {
+  const shape = await opShape(db, runId);
   const byKind: Record<string, number> = {};
-  type Row = { kind: string; chunk: number; q: string; n: number };
-  const rows = (q: Knex.QueryBuilder) => q as unknown as Promise<Row[]>;
-  for (const r of await rows(db('ops').where({ run_id: runId }).groupBy('kind').select('kind').count({ n: '*' }))) byKind[r.kind] = Number(r.n);
+  for (const r of shape.byKind) byKind[r.kind] = r.n;
   const queueAddsByQueue: Record<string, number> = {};
-  const perChunkQueue = await rows(
-    db('ops').where({ run_id: runId, kind: 'queueAdd' }).groupBy('chunk', 'q').select('chunk', db.raw("json_extract(after, '$.queue') as q")).count({ n: '*' }),
-  );
   let chunkBound = 0;
-  for (const r of perChunkQueue) {
-    const q = String(r.q);
-    queueAddsByQueue[q] = (queueAddsByQueue[q] ?? 0) + Number(r.n);
-    chunkBound += Math.ceil(Number(r.n) / 30);
+  for (const r of shape.queueAddsByChunkAndQueue) {
+    const q = String(r.queue);
+    queueAddsByQueue[q] = (queueAddsByQueue[q] ?? 0) + r.n;
+    chunkBound += Math.ceil(r.n / 30);
   }
-  const perChunk = await rows(db('ops').where({ run_id: runId }).whereIn('kind', Object.keys(BATCH)).groupBy('kind', 'chunk').select('kind', 'chunk').count({ n: '*' }));
-  for (const r of perChunk) chunkBound += Math.ceil(Number(r.n) / BATCH[r.kind]);
+  for (const r of shape.byKindAndChunk) if (BATCH[r.kind]) chunkBound += Math.ceil(r.n / BATCH[r.kind]);
   chunkBound += byKind.queueRemove ?? 0;
 
   let bound = byKind.queueRemove ?? 0; // the API removes one agent per call
@@ -375,7 +370,7 @@ interface Env {
   n: number;
   client: Client;
   config: Config;
-  db: Knex;
+  db: Store;
   worker: ChildHandle;
   emulator: ChildHandle & { url: string };
   scale?: number;

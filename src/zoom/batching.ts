@@ -25,6 +25,7 @@ import type { ZoomCcClient } from './client';
 import { ZoomApiError, ZoomDailyLimitError, classify, type OperationIntent, type ZoomErrorKind } from './errors';
 import type { BatchCreateUserItem, BatchPackageName, BatchUpdateUserItem, PackageName, UpdateUserBody, ZoomCcUser } from './types';
 import { BATCH_LIMITS } from './types';
+import { chunk } from '../util/chunk';
 
 export type UserOutcomeKind = 'done' | 'already' | 'not_zoom_user' | 'license_exhausted' | 'failed';
 
@@ -68,13 +69,7 @@ export interface CreateUsersOptions extends HelperOptions {
   resolveExistingIds?: boolean;
 }
 
-/** Splits `items` into arrays of at most `n`. */
-export function chunk<T>(items: readonly T[], n: number): T[][] {
-  if (!Number.isInteger(n) || n < 1) throw new RangeError(`chunk size must be a positive integer, got ${n}`);
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += n) out.push(items.slice(i, i + n));
-  return out;
-}
+export { chunk };
 
 const partials = new WeakMap<object, UserOutcome[]>();
 
