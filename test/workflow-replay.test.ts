@@ -33,3 +33,14 @@ test('a reconcile that read both snapshots at once and went from plan to apply d
   expect(names?.filter((n) => n === 'applyChunk')).toHaveLength(11);
   await Worker.runReplayHistory({ workflowBundle: { codePath: testStack().workflowBundlePath } }, history, 'reconcile-fast-start');
 });
+
+test('an admin job (users assign) recorded before the run lifecycle was shared replays', async () => {
+  // Recorded at 372f73d (the code before the shared lifecycle in workflows/lifecycle.ts and the
+  // activity contracts in src/domain): `users assign --file` of 157 users (150 new, 5 already
+  // licensed, 2 not Zoom users) with two queues, chunkSize 100, concurrency 4: 2 create chunks,
+  // 4 queue-add chunks, then finishJob and deliverJobEmails.
+  const history = fixture('admin-job-history.json');
+  const names = history.events?.map((e) => e.activityTaskScheduledEventAttributes?.activityType?.name).filter(Boolean);
+  expect(names).toEqual(['prepareJob', ...Array(6).fill('applyChunk'), 'finishJob', 'deliverJobEmails']);
+  await Worker.runReplayHistory({ workflowBundle: { codePath: testStack().workflowBundlePath } }, history, 'admin-job');
+});
