@@ -5,6 +5,7 @@
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { describeIf } from './support/ci';
 import os from 'node:os';
 import path from 'node:path';
 import { baseSeed } from './emulator-support';
@@ -12,8 +13,7 @@ import { baseSeed } from './emulator-support';
 const ROOT = path.resolve(__dirname, '..');
 const CLI = path.join(ROOT, 'dist', 'client', 'main.js');
 const built = existsSync(CLI) && existsSync(path.join(ROOT, 'dist', 'emulator', 'index.js'));
-if (!built) console.warn(`emulator-cli.test: skipped, the compiled CLI is missing (${CLI}); run npm run build`);
-const maybe = built ? describe : describe.skip;
+const maybe = describeIf(built, 'emulator-cli.test.ts', `the compiled CLI is missing (${CLI})`, 'npm run build');
 
 function run(args: string[]): ChildProcessWithoutNullStreams {
   return spawn(process.execPath, [CLI, ...args], { cwd: ROOT, stdio: 'pipe' });

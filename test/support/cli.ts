@@ -8,7 +8,7 @@ import * as path from 'path';
 
 export const ROOT = path.resolve(__dirname, '..', '..');
 export const CLI = path.join(ROOT, 'dist', 'client', 'main.js');
-const SOURCE_DIRS = ['client', 'src', 'worker', 'activities', 'workflows', 'emulator'];
+const SOURCE_DIRS = ['client', 'src', 'devstack', 'worker', 'activities', 'workflows', 'emulator'];
 const LOCK = path.join(ROOT, 'dist', '.build-lock');
 
 function newestSource(dir: string): number {
