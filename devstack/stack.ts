@@ -5,8 +5,9 @@
  * kernel start time), so `dev down` stops exactly those processes and nothing else.
  *
  * State survives `dev down` / `dev up` in <stateDir>/dev: Temporal's history (temporal.db), the
- * directory (ldap/) and the emulated Zoom account (emulator.sqlite), so the account matches what
- * the store (<stateDir>/zcc-sync.sqlite) says was provisioned. `dev up --reset` drops all three.
+ * directory (ldap/), the emulated Zoom account (emulator.sqlite) and the store (zcc-sync.sqlite),
+ * so the account matches what the store says was provisioned. `dev up --reset` drops all four:
+ * a store that remembered users the reset account no longer has would plan nonsense.
  */
 import { spawn } from 'node:child_process';
 import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
@@ -16,6 +17,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import YAML from 'yaml';
 import { configSchema } from '../src/config/schema';
+import { SQLITE_FILE } from '../src/store/db';
 import { isAlive, isSameProcess, processStartId, stopPid, tryLockFile } from './proc';
 import { pickPort, canConnect } from './ports';
 import { ensureTemporalBinary, resolveTemporalRoute, startTemporal, TEMPORAL_CLI_VERSION } from './temporal';
@@ -184,6 +186,7 @@ async function startStack(stateDir: string, opts: DevUpOptions, log: (line: stri
     await rm(path.join(dir, 'temporal.db'), { force: true });
     await rm(path.join(dir, 'ldap'), { recursive: true, force: true });
     await removeSqlite(emulatorDbPath(stateDir));
+    await removeSqlite(devStorePath(stateDir));
   }
 
   try {
@@ -265,6 +268,11 @@ async function startStack(stateDir: string, opts: DevUpOptions, log: (line: stri
 }
 
 /** The emulated Zoom account of the dev stack (the emulator's `--db` file). */
+/** The dev stack's store: beside the stack's other state, so a reset clears it with them. */
+export function devStorePath(stateDir: string): string {
+  return path.join(devDir(stateDir), SQLITE_FILE);
+}
+
 export function emulatorDbPath(stateDir: string): string {
   return path.join(devDir(stateDir), 'emulator.sqlite');
 }
@@ -356,7 +364,7 @@ export function renderDevConfig(stack: StackFile): string {
       nestedGroups: 'expand',
     },
     contactCenter: { baseUrl: `${emulatorUrl}/v2`, tokenUrl: `${emulatorUrl}/oauth/token`, ...EMULATOR_CREDENTIALS, plan: 'pro' },
-    store: { client: 'sqlite3', connection: { filename: path.join(stack.stateDir, 'zcc-sync.sqlite') } },
+    store: { client: 'sqlite3', connection: { filename: devStorePath(stack.stateDir) } },
     email: { host: '127.0.0.1', port: c.smtp?.port ?? DEFAULT_DEV_PORTS.smtp, from: 'zcc-sync@example.com', admins: ['cc-admins@example.com'] },
     mappings: sampleMappings(),
   };
