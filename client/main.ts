@@ -46,12 +46,41 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
+/**
+ * Ends the process once stdout and stderr have flushed. Exiting at once (process.exit) when the
+ * command resolved dropped what a pipe had not taken yet: `plan --json | …` of a 2,000-user plan
+ * delivered 196,608 of ~900,000 bytes, with exit code 0. So: set the exit code and let the
+ * process end on its own; when the output is out and something still keeps the event loop
+ * alive (a library's leftover handle), exit anyway after FORCE_EXIT_MS.
+ */
+const FORCE_EXIT_MS = 200;
+
+function finish(code: number): void {
+  process.exitCode = code;
+  void Promise.all([flushed(process.stdout), flushed(process.stderr)]).then(() => {
+    // unref: a process with nothing left to do exits without waiting for this timer.
+    setTimeout(() => process.exit(code), FORCE_EXIT_MS).unref();
+  });
+}
+
+/** Resolves once everything written to the stream so far is handed to the OS (or the stream is gone). */
+function flushed(stream: NodeJS.WriteStream): Promise<void> {
+  return new Promise((resolve) => {
+    if (stream.destroyed || stream.writableEnded) return resolve();
+    // Writes complete in order: the callback of an empty write runs after all earlier writes.
+    stream.write('', () => resolve());
+  });
+}
+
 if (require.main === module || process.argv[1]?.endsWith('zcc-sync')) {
-  main(process.argv).then(
-    (code) => process.exit(code),
-    (err: unknown) => {
-      process.stderr.write(`zcc-sync: ${err instanceof Error ? err.message : String(err)}\n`);
-      process.exit(1);
-    },
-  );
+  // A reader that goes away (`zcc-sync runs list | head -1`) is not a failure: stop quietly, as
+  // tools ended by SIGPIPE do, instead of dying of an unhandled EPIPE with a stack trace.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE') throw err;
+    process.exit(typeof process.exitCode === 'number' ? process.exitCode : 0);
+  });
+  main(process.argv).then(finish, (err: unknown) => {
+    process.stderr.write(`zcc-sync: ${err instanceof Error ? err.message : String(err)}\n`);
+    finish(1);
+  });
 }
