@@ -3,7 +3,11 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { buildProgram } from '../client/main';
-import { ensureBuilt, ROOT, runCli } from './support/cli';
+import { DEFAULT_DEV_PORTS, EMULATOR_CREDENTIALS, PACKAGES } from '../client/help-defaults';
+import { PACKAGES as SCHEMA_PACKAGES } from '../src/config/schema';
+import { DEFAULT_DEV_PORTS as STACK_PORTS } from '../devstack/stack';
+import { DEFAULT_CREDENTIALS } from '../emulator/core';
+import { CLI, ensureBuilt, ROOT, runCli } from './support/cli';
 
 const { version } = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string };
 
@@ -70,4 +74,21 @@ describe('compiled CLI: top-level behaviour', () => {
       fs.rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  test('defining the commands loads none of what the commands run (Temporal, knex, zod, yaml, LDAP, the dev stack)', () => {
+    // What --help and --version cost: commander and the command definitions. Each command's
+    // implementation (client/actions/) is loaded when it runs.
+    const script = `require(${JSON.stringify(CLI)}).buildProgram(); process.stdout.write(JSON.stringify(Object.keys(require.cache)));`;
+    const r = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8' });
+    expect(r.stderr).toBe('');
+    const loaded = (JSON.parse(r.stdout) as string[]).map((f) => path.relative(ROOT, f));
+    const heavy = loaded.filter((f) => /node_modules[\\/](@temporalio|knex|zod|yaml|ldapts|pino|nodemailer|sqlite3)[\\/]|^dist[\\/](devstack|emulator|worker|workflows|activities)[\\/]|^dist[\\/]client[\\/]actions[\\/]/.test(f));
+    expect(heavy).toEqual([]);
+  });
+});
+
+test('the help texts\' copies of defaults match their sources', () => {
+  expect(PACKAGES).toEqual(SCHEMA_PACKAGES);
+  expect(DEFAULT_DEV_PORTS).toEqual(STACK_PORTS);
+  expect(EMULATOR_CREDENTIALS).toEqual(DEFAULT_CREDENTIALS);
 });
