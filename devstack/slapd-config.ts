@@ -30,6 +30,7 @@ olcModulePath: /usr/lib/ldap
 olcModuleLoad: {0}back_mdb
 olcModuleLoad: {1}memberof
 olcModuleLoad: {2}syncprov
+olcModuleLoad: {3}ppolicy
 
 dn: cn=schema,cn=config
 objectClass: olcSchemaConfig
@@ -94,5 +95,12 @@ objectClass: olcSyncProvConfig
 olcOverlay: {1}syncprov
 olcSpCheckpoint: 100 10
 olcSpSessionlog: 10000
+
+# Password policy: an account locked by the admin (pwdAccountLockedTime) is disabled, and zcc-sync
+# plans it as a leaver (directory.type openldap).
+dn: olcOverlay={2}ppolicy,olcDatabase={1}mdb,cn=config
+objectClass: olcOverlayConfig
+objectClass: olcPPolicyConfig
+olcOverlay: {2}ppolicy
 `;
 }

@@ -4,6 +4,7 @@
  * missing file or section is only an error where no safe default exists.
  */
 import { z } from 'zod';
+import { DIRECTORY_PRESETS, DIRECTORY_TYPES } from './directory-types';
 
 const url = (protocols: string[]) =>
   z.string().refine((v) => {
@@ -38,26 +39,49 @@ export const temporalSchema = z.object({
   uiUrl: z.string().optional(),
 }).strict();
 
-export const directorySchema = z.object({
+const directoryFields = z.object({
   url: url(['ldap', 'ldaps']).default('ldap://127.0.0.1:3890'),
   bindDN: z.string().default('cn=reader,ou=services,dc=example,dc=com'),
   bindPassword: z.string().default(''),
   tlsCaFile: z.string().optional(),
   startTls: z.boolean().default(false),
   userBase: z.string().default('ou=people,dc=example,dc=com'),
-  userFilter: z.string().default('(objectClass=inetOrgPerson)'),
+  userFilter: z.string().optional(),
   groupBase: z.string().default('ou=groups,dc=example,dc=com'),
-  groupFilter: z.string().default('(objectClass=groupOfNames)'),
+  groupFilter: z.string().optional(),
   attributes: z.object({
-    email: z.string().default('mail'),
-    displayName: z.string().default('displayName'),
-    uniqueId: z.string().default('entryUUID'),
-    member: z.string().default('member'),
-  }).strict().default({ email: 'mail', displayName: 'displayName', uniqueId: 'entryUUID', member: 'member' }),
+    email: z.string().optional(),
+    displayName: z.string().optional(),
+    uniqueId: z.string().optional(),
+    member: z.string().optional(),
+  }).strict().default({}),
+  /** Sets the defaults of the filters, the attributes and the disabled rule (src/config/directory-types.ts). */
+  type: z.enum(DIRECTORY_TYPES).default('openldap'),
+  /** An LDAP filter matching disabled entries (leavers); replaces the type's rule. */
+  disabledFilter: z.string().optional(),
+  /** Email domain rewrites, e.g. { corp.example.local: example.com } for AD UPNs. */
+  emailDomains: z.record(z.string(), z.string()).default({}),
   nestedGroups: z.enum(['expand', 'ignore']).default('expand'),
   pageSize: z.number().int().min(1).max(10000).default(1000),
   timeoutMs: z.number().int().positive().default(120000),
 }).strict();
+
+/** The directory section with the type's defaults filled in where the config leaves them out. */
+export const directorySchema = directoryFields.transform((d) => {
+  const preset = DIRECTORY_PRESETS[d.type];
+  const a = d.attributes;
+  return {
+    ...d,
+    userFilter: d.userFilter ?? preset.userFilter,
+    groupFilter: d.groupFilter ?? preset.groupFilter,
+    attributes: {
+      email: a.email ?? preset.attributes.email,
+      displayName: a.displayName ?? preset.attributes.displayName,
+      uniqueId: a.uniqueId ?? preset.attributes.uniqueId,
+      member: a.member ?? preset.attributes.member,
+    },
+  };
+});
 
 export const contactCenterSchema = z.object({
   baseUrl: url(['http', 'https']).default('https://api.zoom.us/v2'),

@@ -12,6 +12,8 @@ export interface DirectoryUser {
   dn: string;
   /** DNs of mapped groups the user belongs to (directly or through nesting, per config). */
   groups: string[];
+  /** Disabled in the directory (src/config/directory-types.ts): a leaver, whatever their groups. */
+  disabled?: boolean;
 }
 
 /**
@@ -28,6 +30,7 @@ export interface DirectoryWarning {
     | 'nested_cycle' // nested groups that contain each other
     | 'nested_ignored' // nestedGroups=ignore and a member is a group
     | 'empty_group' // a mapped group without members
+    | 'disabled' // a member disabled in the directory (directory preview; runs plan them as leavers)
     | 'referral'; // the server returned referrals, which are not followed
   subject: string;
   message: string;
@@ -74,7 +77,12 @@ export interface Op {
   before: Record<string, unknown> | null;
   /** Relevant fields after the change (null for remove). */
   after: Record<string, unknown> | null;
+  /** Why a leaver's op is planned when it is not "left the mapped groups". */
+  reason?: OpReason;
 }
+
+/** `disabled`: the account is disabled in the directory (its groups may be unchanged). */
+export type OpReason = 'disabled';
 
 export interface PlanSummary {
   create: number;

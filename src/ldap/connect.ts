@@ -65,6 +65,9 @@ function tlsOptions(dir: DirectoryConfig, hostname: string): ConnectionOptions {
  * LDAP servers treat that as an *unauthenticated* bind that succeeds and then sees nothing —
  * which would look like an empty directory.
  */
+/** LDAP result code 8: strongerAuthRequired (AD: "Strong(er) authentication required"). */
+const STRONGER_AUTH_REQUIRED = 8;
+
 export async function connectDirectory(dir: DirectoryConfig, logger: DirectoryLogger): Promise<Client> {
   const url = new URL(dir.url);
   const secure = url.protocol === 'ldaps:';
@@ -111,6 +114,13 @@ export async function connectDirectory(dir: DirectoryConfig, logger: DirectoryLo
   } catch (err) {
     if (err instanceof InvalidCredentialsError) {
       return fail(new DirectoryError(`LDAP bind as "${dir.bindDN}" to ${dir.url} failed: invalid credentials (wrong password, or no such bind DN)`, false));
+    }
+    if (err instanceof ResultCodeError && err.code === STRONGER_AUTH_REQUIRED) {
+      // Active Directory refuses a simple bind over an unprotected connection.
+      return fail(new DirectoryError(
+        `LDAP bind as "${dir.bindDN}" to ${dir.url} failed: the server requires a protected connection for a password bind (${scrub(err.message)}); use ldaps:// in directory.url (usually port 636, with directory.tlsCaFile for a private CA) or set directory.startTls: true`,
+        false,
+      ));
     }
     if (err instanceof ResultCodeError) {
       return fail(new DirectoryError(`LDAP bind as "${dir.bindDN}" to ${dir.url} failed: ${scrub(err.message)} (LDAP result code ${err.code})`, false));

@@ -21,6 +21,7 @@ import type { DirectoryWarning } from '../domain/types';
 import { connectDirectory, type DirectoryConfig, type DirectoryLogger } from './connect';
 import { handOverUsers } from './snapshot/hand-over';
 import { settleEmails } from './snapshot/emails';
+import { markDisabledUsers } from './snapshot/disabled-users';
 import { assignMappedGroups } from './snapshot/group-membership';
 import { distinctMappedGroups, readMappedGroups } from './snapshot/mapped-groups';
 import { readMemberUsers } from './snapshot/member-users';
@@ -79,12 +80,15 @@ export async function readDirectoryWith(
   // 4. Each user's mapped groups, through nesting or direct only.
   assignMappedGroups(mapped, groups, users, reader.expand, warnings);
 
-  // 5. Each user's email (duplicates merged), then the users to the sink in batches of 500.
-  const keys = settleEmails(users, mappedList, dir.attributes.email, warnings);
+  // 4b. Which of them are disabled in the directory (leavers, groups unchanged).
+  await markDisabledUsers(reader, users);
+
+  // 5. Each user's email (rewritten, duplicates merged), then the users to the sink in batches of 500.
+  const keys = settleEmails(users, mappedList, dir.attributes.email, dir.emailDomains, warnings);
   const handedOver = await handOverUsers(users, keys, mappedList, sink);
 
   const ms = Math.round(performance.now() - t0);
   reader.progress('done');
   logger.info({ users: handedOver.userCount, warnings: warnings.length, ...reader.stats, ms }, 'directory: snapshot read');
-  return { users: handedOver.users, userCount: handedOver.userCount, warnings, stats: { ...reader.stats, ms } };
+  return { users: handedOver.users, userCount: handedOver.userCount, disabledCount: handedOver.disabledCount, warnings, stats: { ...reader.stats, ms } };
 }

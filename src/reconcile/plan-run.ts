@@ -62,6 +62,7 @@ export async function planRun(db: Store, runId: string, config: Config, now: Dat
   const warnings: string[] = [];
   const leftInactive = sample();
   const deferred = sample();
+  const disabled = sample();
   const adopt: string[] = [];
   const clearDeactivated: string[] = [];
   let directoryUsers = 0;
@@ -74,7 +75,12 @@ export async function planRun(db: Store, runId: string, config: Config, now: Dat
       const slice = await readPlanSlice(trx, runId, lo, sliceUsers);
       directoryUsers += slice.directory.length;
       managedUsers += slice.managed.size;
-      const planned = plan({ desired: desiredState(slice.directory, mappings), actual: slice.actual, managed: slice.managed, policy, now, excluded, mappedQueues, scopeWarnings: false });
+      // Disabled accounts are leavers: not desired, whatever their groups.
+      const enabled = slice.directory.filter((u) => !u.disabled);
+      const disabledHere = slice.directory.filter((u) => u.disabled).map((u) => u.email);
+      addTo(disabled, disabledHere);
+      directoryUsers -= disabledHere.length;
+      const planned = plan({ desired: desiredState(enabled, mappings), actual: slice.actual, managed: slice.managed, policy, now, excluded, mappedQueues, scopeWarnings: false, disabled: new Set(disabledHere) });
       const kept = deferNotZoomUsers(planned.ops, planned.summary, recent);
       for (const k of Object.keys(summary) as Array<keyof PlanSummary>) summary[k] += kept.summary[k];
       warnings.push(...planned.warnings);
@@ -93,6 +99,11 @@ export async function planRun(db: Store, runId: string, config: Config, now: Dat
   });
 
   warnings.push(...scopeWarnings({ count: adopt.length, first: adopt }, leftInactive));
+  if (disabled.count > 0) {
+    warnings.push(
+      `${disabled.count} member(s) of mapped groups are disabled in the directory: treated as leavers (${policy.leaver === 'remove' ? 'license removed' : 'deactivated, license removed after the grace period'}) and never provisioned: ${disabled.first.join(', ')}${disabled.count > SAMPLE ? ', …' : ''}`,
+    );
+  }
   if (deferred.count > 0) {
     warnings.push(
       `${deferred.count} directory user(s) are not Zoom users (Zoom answered 1004); their license is tried again ${policy.retryNotZoomUsersAfterHours} h after the last try: ${deferred.first.join(', ')}${deferred.count > SAMPLE ? ', …' : ''}`,

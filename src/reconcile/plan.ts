@@ -13,7 +13,8 @@
  * - Granularity: one op per (user, queue) for queue changes, so apply can batch by queue (30 a
  *   call). A created user's queues are queueAdd ops too (create.after.queues is for display and
  *   audit only; the ZCC create call takes no queues).
- * - Leavers (managed, no longer desired, still in ZCC):
+ * - Leavers (managed, no longer desired — left the mapped groups or disabled in the directory —
+ *   still in ZCC):
  *     policy.leaver = remove → one `remove` op (license removed; queues go with it);
  *     policy.leaver = deactivate → `deactivate` (access inactive) while active or not yet recorded
  *       as deactivated (that starts the grace clock), plus one `queueRemove` per remaining queue;
@@ -43,6 +44,11 @@ export interface PlanInput {
   mappedQueues?: Iterable<string>;
   /** Warn about adopted and left-inactive users (default true; callers planning in slices warn once themselves). */
   scopeWarnings?: boolean;
+  /**
+   * Members of mapped groups disabled in the directory (not in `desired`): leavers like those who
+   * left the groups, their ops marked `reason: 'disabled'`.
+   */
+  disabled?: ReadonlySet<string>;
 }
 
 export interface Plan {
@@ -162,7 +168,9 @@ export function plan(input: PlanInput): Plan {
       if (!record) adopt.push(email);
       planDesired(email, want, have, record, ops, isMappedQueue, { clearDeactivated, leftInactive });
     } else if (record) {
+      const from = ops.length;
       planLeaver(email, have, record, ops, isMappedQueue, leaver, removeAfterDays, input.now);
+      if (input.disabled?.has(email)) for (let i = from; i < ops.length; i++) ops[i].reason = 'disabled';
     }
     if (ops.length === before) unchanged++;
   }

@@ -55,7 +55,15 @@ function updateLine(op: Op): string {
   return `~ update ${op.email} ${changes.join(', ')}`;
 }
 
+/** Why a leaver's op is planned, in the admin's words. */
+const REASON_TEXT: Record<NonNullable<Op['reason']>, string> = { disabled: 'disabled in the directory' };
+
 function line(op: Op): string {
+  const text = opLine(op);
+  return op.reason ? `${text} [${REASON_TEXT[op.reason]}]` : text;
+}
+
+function opLine(op: Op): string {
   switch (op.kind) {
     case 'create':
       return createLine(op);
@@ -127,7 +135,8 @@ export function renderPlan(ops: Op[], summary: PlanSummary, warnings: string[], 
 export interface PlanJson {
   runId: string;
   summary: Pick<PlanSummary, 'create' | 'update' | 'queueAdd' | 'queueRemove' | 'deactivate' | 'remove' | 'unchanged'>;
-  ops: Array<{ email: string; kind: OpKind; before: Op['before']; after: Op['after'] }>;
+  /** `reason` only on ops planned for a reason other than the diff (`disabled`). */
+  ops: Array<{ email: string; kind: OpKind; before: Op['before']; after: Op['after']; reason?: Op['reason'] }>;
   warnings: string[];
 }
 
@@ -144,7 +153,7 @@ export function planJson(runId: string, ops: Op[], summary: PlanSummary, warning
       remove: summary.remove,
       unchanged: summary.unchanged,
     },
-    ops: ops.map((op) => ({ email: op.email, kind: op.kind, before: op.before ?? null, after: op.after ?? null })),
+    ops: ops.map((op) => ({ email: op.email, kind: op.kind, before: op.before ?? null, after: op.after ?? null, ...(op.reason ? { reason: op.reason } : {}) })),
     warnings: [...warnings],
   };
 }

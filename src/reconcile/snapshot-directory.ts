@@ -24,10 +24,11 @@ export async function snapshotDirectory(deps: Pick<RunServices, 'db' | 'config' 
     if (err instanceof DirectoryError && !err.retryable) throw new InputError(`directory: ${err.message}`);
     throw err;
   }
-  const { userCount, warnings } = snapshot;
+  const { userCount, disabledCount, warnings } = snapshot;
   await inTransaction(db, async (trx) => {
     await replaceRunWarnings(trx, runId, warnings);
-    await recordDirectoryUsers(trx, runId, userCount);
+    // The shrink guard compares enabled users: disabling half a group is a shrink too.
+    await recordDirectoryUsers(trx, runId, userCount - disabledCount);
   });
   return { users: userCount, warnings: warnings.length };
 }

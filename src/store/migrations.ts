@@ -216,6 +216,19 @@ const migrations: Migration[] = [
       await knex.schema.alterTable('outbox', (t) => t.dropIndex(['workflow_id', 'recipient']));
     },
   },
+  {
+    name: '008_disabled_accounts',
+    async up(knex) {
+      // A directory user disabled in the directory (a leaver with their groups unchanged), and why
+      // a leaver's op was planned (`disabled`), shown in plans and reports.
+      await knex.schema.alterTable('directory_snapshot', (t) => t.boolean('disabled').notNullable().defaultTo(false));
+      await knex.schema.alterTable('ops', (t) => t.string('reason'));
+    },
+    async down(knex) {
+      await knex.schema.alterTable('ops', (t) => t.dropColumn('reason'));
+      await knex.schema.alterTable('directory_snapshot', (t) => t.dropColumn('disabled'));
+    },
+  },
 ];
 
 /** knex MigrationSource over the in-code list above. */

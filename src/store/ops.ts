@@ -21,6 +21,8 @@ export interface OpRow {
   /** pending | done | already | not_zoom_user | license_exhausted | failed | skipped */
   status: string;
   error: string | null;
+  /** Why a leaver's op was planned (`disabled`), when not "left the mapped groups". */
+  reason: string | null;
 }
 
 /** Statuses that count as a failure in reports. */
@@ -41,7 +43,7 @@ const now = () => new Date().toISOString();
 function opRow(runId: string, { op, kind, seq, chunk: c }: NumberedOp): Record<string, unknown> {
   return {
     run_id: runId, seq, kind, chunk: c, email: op.email,
-    before: op.before ? JSON.stringify(op.before) : null, after: op.after ? JSON.stringify(op.after) : null, status: 'pending',
+    before: op.before ? JSON.stringify(op.before) : null, after: op.after ? JSON.stringify(op.after) : null, status: 'pending', reason: op.reason ?? null,
   };
 }
 
@@ -75,7 +77,10 @@ export async function chunkOps(db: StoreOrTx, runId: string, kind: OpKind, chunk
 /** Every op of a run in seq order, as planned. */
 export async function runOps(db: StoreOrTx, runId: string): Promise<Op[]> {
   const rows: OpRow[] = await db('ops').where({ run_id: runId }).orderBy('seq');
-  return rows.map((r) => ({ email: r.email, kind: r.kind, before: r.before ? JSON.parse(r.before) : null, after: r.after ? JSON.parse(r.after) : null }));
+  return rows.map((r) => ({
+    email: r.email, kind: r.kind, before: r.before ? JSON.parse(r.before) : null, after: r.after ? JSON.parse(r.after) : null,
+    ...(r.reason ? { reason: r.reason as Op['reason'] } : {}),
+  }));
 }
 
 /** The ops of these users in a run, in seq order. */

@@ -20,7 +20,7 @@ export async function clearDirectorySnapshot(db: StoreOrTx, runId: string): Prom
 
 export async function addDirectoryUsers(db: StoreOrTx, runId: string, users: DirectoryUser[]): Promise<void> {
   await insertInSlices(db, 'directory_snapshot', users.map((u) => ({
-    run_id: runId, email: u.email, display_name: u.displayName, unique_id: u.uniqueId, dn: u.dn, groups: JSON.stringify(u.groups),
+    run_id: runId, email: u.email, display_name: u.displayName, unique_id: u.uniqueId, dn: u.dn, groups: JSON.stringify(u.groups), disabled: u.disabled === true,
   })));
 }
 
@@ -107,8 +107,10 @@ export async function readPlanSlice(tx: Knex.Transaction, runId: string, lo: str
     }
   }
   const inSlice = (r: { email: string }): boolean => hi === null || r.email <= hi;
+  // SQLite answers 1/0 for a boolean column, PostgreSQL true/false.
   const directory: DirectoryUser[] = dirRows.filter(inSlice).map((r) => ({
     email: r.email, displayName: r.display_name ?? '', uniqueId: r.unique_id ?? '', dn: r.dn ?? '', groups: JSON.parse(r.groups ?? '[]'),
+    ...(Number(r.disabled) === 1 || (r.disabled as unknown) === true ? { disabled: true } : {}),
   }));
   const actual = new Map<string, ActualUser>();
   for (const r of ccRows.filter(inSlice)) {

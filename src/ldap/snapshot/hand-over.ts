@@ -18,15 +18,17 @@ export async function handOverUsers(
   keys: string[],
   mappedList: string[],
   sink: UserSink | undefined,
-): Promise<{ users: DirectoryUser[]; userCount: number }> {
+): Promise<{ users: DirectoryUser[]; userCount: number; disabledCount: number }> {
   const collected: DirectoryUser[] = [];
   const emit = sink ?? (async (batch: DirectoryUser[]) => void collected.push(...batch));
   let userCount = 0;
+  let disabledCount = 0;
   let batch: DirectoryUser[] = [];
   for (const ukey of keys) {
     const rec = users.get(ukey) as UserRecord;
     users.delete(ukey);
     if (rec.email === null) continue;
+    if (rec.disabled) disabledCount++;
     batch.push(directoryUserOf(rec, rec.email, mappedList));
     if (batch.length === SINK_BATCH) {
       await emit(batch);
@@ -39,11 +41,11 @@ export async function handOverUsers(
     userCount += batch.length;
   }
   collected.sort((a, b) => (a.email < b.email ? -1 : a.email > b.email ? 1 : 0));
-  return { users: collected, userCount };
+  return { users: collected, userCount, disabledCount };
 }
 
 function directoryUserOf(rec: UserRecord, email: string, mappedList: string[]): DirectoryUser {
   const groupIndexes = [...(rec.groups as readonly number[])].sort((a, b) => a - b);
   const [displayName, uniqueId] = unpackFields(rec.fields);
-  return { email, displayName, uniqueId, dn: rec.dn, groups: groupIndexes.map((i) => mappedList[i]) };
+  return { email, displayName, uniqueId, dn: rec.dn, groups: groupIndexes.map((i) => mappedList[i]), ...(rec.disabled ? { disabled: true } : {}) };
 }

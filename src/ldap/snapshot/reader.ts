@@ -4,7 +4,8 @@
  * progress they report. Filters come from config and are parsed once; DNs travel as search bases,
  * never spliced into filter text.
  */
-import { NoSuchObjectError, type Entry, type Filter } from 'ldapts';
+import { AndFilter, NoSuchObjectError, type Entry, type Filter } from 'ldapts';
+import { disabledFilterOf } from '../../config/directory-types';
 import { DirectoryError, type DirectoryConfig } from '../connect';
 import { normalizeDn } from '../dn';
 import { attr, idString, RANGE, text, values } from './entries';
@@ -17,6 +18,8 @@ export class DirectoryReader {
   readonly stats = { groupsRead: 0, usersRead: 0, pages: 0 };
   readonly userFilter: Filter;
   readonly groupFilter: Filter;
+  /** userFilter AND the disabled rule: the member users to treat as leavers; null when none is. */
+  readonly disabledUserFilter: Filter | null;
   /** `nestedGroups: expand`: nested groups are read through; `ignore`: only identified. */
   readonly expand: boolean;
   private readonly userAttributes: { attributes: string[]; explicitBufferAttributes: string[] };
@@ -30,6 +33,8 @@ export class DirectoryReader {
   ) {
     this.userFilter = parseFilter('directory.userFilter', dir.userFilter);
     this.groupFilter = parseFilter('directory.groupFilter', dir.groupFilter);
+    const disabled = disabledFilterOf(dir, new Date());
+    this.disabledUserFilter = disabled === null ? null : new AndFilter({ filters: [this.userFilter, parseFilter('directory.disabledFilter', disabled)] });
     this.expand = dir.nestedGroups === 'expand';
     const { email, displayName, uniqueId } = dir.attributes;
     const binaryId = ['objectguid', 'objectsid'].includes(uniqueId.toLowerCase());
@@ -69,6 +74,7 @@ export class DirectoryReader {
       ]),
       groups: null,
       email: null,
+      disabled: false,
     };
   }
 
@@ -80,6 +86,11 @@ export class DirectoryReader {
       ...this.userAttributes,
       paged: { pageSize: this.dir.pageSize },
     });
+  }
+
+  /** The paged search of the disabled users under userBase: their DNs only. */
+  disabledUserPages(filter: Filter) {
+    return this.client.searchPaginated(this.dir.userBase, { scope: 'sub', filter, attributes: ['1.1'], paged: { pageSize: this.dir.pageSize } });
   }
 
   /** Base search of one member DN as a user (under userBase, matching userFilter); null when it is not one. */

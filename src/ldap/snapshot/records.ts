@@ -18,6 +18,8 @@ export interface UserRecord {
   groups: readonly number[] | null;
   /** The email the user is provisioned under (step 5); null when not provisioned. */
   email: string | null;
+  /** Disabled in the directory (step 4b). */
+  disabled: boolean;
 }
 
 const FIELD_SEPARATOR = '\u0000';

@@ -15,8 +15,10 @@ export interface DirectoryStats {
 export interface DirectorySnapshot {
   /** Users in at least one mapped group, sorted by email; empty when a sink received them. */
   users: DirectoryUser[];
-  /** How many users there are (in `users`, or handed to the sink). */
+  /** How many users there are (in `users`, or handed to the sink), disabled ones included. */
   userCount: number;
+  /** Of those, how many are disabled in the directory (leavers). */
+  disabledCount: number;
   warnings: DirectoryWarning[];
   stats: DirectoryStats;
 }
