@@ -1,6 +1,9 @@
 /**
  * jest globalSetup: starts the real stack once per run — ONE Temporal dev server (headless, free
- * ports, its own SQLite file), ONE SMTP capture server — makes sure slapd is installed (test
+ * ports, its own SQLite file), ONE SMTP capture server, ONE Samba AD domain controller (in
+ * parallel with Temporal; the machine's only one, on 127.0.0.1:389/636: devstack/samba-ad.ts;
+ * tests read it with testAd(), and without Samba, or with `ZCC_TEST_AD=off`, they get the
+ * reason in ZCC_TEST_AD_ERROR instead) — makes sure slapd is installed (test
  * files start their own slapd instances, since their directories differ: test/support/stack.ts
  * withSlapd), and bundles the workflows once. Tests find it all through ZCC_TEST_* variables
  * (read them with testStack()); worker processes inherit this process's environment.
@@ -14,8 +17,10 @@ import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
 import { startTemporal } from '../../devstack/temporal';
 import { ensureSlapdInstalled, stopSlapd } from '../../devstack/slapd';
 import { startSmtpServer } from '../../devstack/smtp';
+import { startSambaAd, stopLeftoverSambaAd } from '../../devstack/samba-ad';
 import { isAlive, isSameProcess, processStartId, stopPid } from '../../devstack/proc';
-import { REPO_ROOT, TEST_STATE_ROOT, setStackStops, type StackStop } from '../support/stack-state';
+import { IN_CI } from '../support/ci';
+import { AD_ERROR_VAR, REPO_ROOT, TEST_STATE_ROOT, setStackStops, testAdEnv, type StackStop } from '../support/stack-state';
 
 export default async function globalSetup(): Promise<void> {
   if (process.env.ZCC_TEST_STACK === 'off') return;
@@ -27,6 +32,16 @@ export default async function globalSetup(): Promise<void> {
   setStackStops(stops, runDir);
   const quiet = !process.env.ZCC_TEST_VERBOSE;
   const log = (line: string) => process.stderr.write(`[test stack] ${line}\n`);
+  // Servers recorded in pids.json, so a later run can stop them if this one dies without teardown.
+  const pids: { pid: number; startId?: string }[] = [];
+  let pidsWritten = Promise.resolve();
+  const recordPid = (pid: number) => {
+    pids.push({ pid, startId: processStartId(pid) });
+    const json = JSON.stringify(pids);
+    pidsWritten = pidsWritten.then(() => writeFile(path.join(runDir, 'pids.json'), json));
+    return pidsWritten;
+  };
+  const pending: Promise<unknown>[] = [];
   try {
     await ensureSlapdInstalled({ log });
     const temporalP = startTemporal({
@@ -37,10 +52,10 @@ export default async function globalSetup(): Promise<void> {
       timeoutMs: 120_000,
     }).then(async (t) => {
       stops.push({ name: 'temporal', stop: t.stop });
-      // So a later run can stop this server if this run dies without teardown.
-      if (t.pid) await writeFile(path.join(runDir, 'pids.json'), JSON.stringify([{ pid: t.pid, startId: processStartId(t.pid) }]));
+      if (t.pid) await recordPid(t.pid);
       return t;
     });
+    const adP = startTestAd(runDir, stops, recordPid, log, quiet);
     const smtpP = startSmtpServer({ port: 0, host: '127.0.0.1', dir: path.join(runDir, 'mail') }).then((s) => {
       stops.push({ name: 'smtp', stop: s.stop });
       return s;
@@ -53,7 +68,8 @@ export default async function globalSetup(): Promise<void> {
       await writeFile(file, code);
       return file;
     });
-    const [temporal, smtp, bundle] = await Promise.all([temporalP, smtpP, bundleP]);
+    pending.push(temporalP, adP, smtpP, bundleP);
+    const [temporal, smtp, bundle, adEnv] = await Promise.all([temporalP, smtpP, bundleP, adP]);
 
     process.env.ZCC_TEST_STATE_DIR = runDir;
     process.env.ZCC_TEST_TEMPORAL_ADDRESS = temporal.address;
@@ -62,17 +78,52 @@ export default async function globalSetup(): Promise<void> {
     process.env.ZCC_TEST_SMTP_PORT = String(smtp.port);
     process.env.ZCC_TEST_SMTP_DIR = smtp.dir;
     process.env.ZCC_TEST_WORKFLOW_BUNDLE = bundle;
+    Object.assign(process.env, adEnv);
     if (!quiet) log(`ready in ${Date.now() - started} ms: Temporal ${temporal.address}, SMTP ${smtp.port}`);
   } catch (err) {
-    // jest does not run globalTeardown when globalSetup fails: stop what did start.
+    // jest does not run globalTeardown when globalSetup fails: stop what did start (once the
+    // other starts have settled, so none registers its stop after this).
+    await Promise.allSettled(pending);
     await Promise.allSettled(stops.map((s) => s.stop()));
     await rm(runDir, { recursive: true, force: true });
     throw err;
   }
 }
 
+/**
+ * The run's Samba AD DC: its ZCC_TEST_AD_* environment, or ZCC_TEST_AD_ERROR saying why there is
+ * none. A DC that cannot start does not stop the run: the AD tests report it (under CI=true as a
+ * failure, test/support/ci.ts), the others run.
+ */
+async function startTestAd(
+  runDir: string,
+  stops: StackStop[],
+  recordPid: (pid: number) => Promise<void>,
+  log: (line: string) => void,
+  quiet: boolean,
+): Promise<Record<string, string>> {
+  if (process.env.ZCC_TEST_AD === 'off') return { [AD_ERROR_VAR]: 'ZCC_TEST_AD=off: this run started no Samba AD DC' };
+  const t0 = Date.now();
+  try {
+    const ad = await startSambaAd({ dir: path.join(runDir, 'ad'), log });
+    stops.push({ name: 'samba-ad', stop: ad.stop });
+    await recordPid(ad.pid);
+    const t = ad.timings;
+    if (!quiet || !t.fromCache) {
+      log(`Samba AD DC ready in ${Date.now() - t0} ms (${t.fromCache ? 'domain from the cache' : `provisioned in ${t.provisionMs} ms + fixture ${t.fixtureMs} ms`}, copy ${t.copyMs} ms, start ${t.startMs} ms)`);
+    }
+    return testAdEnv(ad);
+  } catch (err) {
+    const why = err instanceof Error ? err.message : String(err);
+    log(`no Samba AD DC for this run; its tests ${IN_CI ? 'FAIL (CI=true)' : 'skip'}: ${why}`);
+    return { [AD_ERROR_VAR]: why };
+  }
+}
+
 /** Run dirs of earlier runs that died without teardown (their jest pid is gone), and their servers. */
 async function removeStaleRunDirs(): Promise<void> {
+  // A DC whose run died (it exits by itself when its parent goes, so this is belt and braces).
+  await stopLeftoverSambaAd().catch(() => undefined);
   let names: string[] = [];
   try {
     names = await readdir(TEST_STATE_ROOT);

@@ -2,7 +2,9 @@
  * What test files use of the real stack that jest's globalSetup started:
  *  - testStack(): addresses (Temporal, SMTP mailbox, the workflow bundle);
  *  - startTestWorker(): a real Worker on a unique task queue of the shared dev server;
- *  - withSlapd(): a throwaway slapd per test file, loaded with exactly the directory it needs.
+ *  - withSlapd(): a throwaway slapd per test file, loaded with exactly the directory it needs;
+ *  - testAd() / testAdOrReport(): the run's one Samba Active Directory DC (devstack/samba-ad.ts),
+ *    shared by all test files: shape it with test/support/ad-admin.ts, in your own OU.
  */
 import { randomBytes } from 'node:crypto';
 import { rm } from 'node:fs/promises';
@@ -11,7 +13,8 @@ import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { startSlapd, type SlapdHandle } from '../../devstack/slapd';
 import type { DirectorySpec } from '../../devstack/ldif';
-import { TEST_STATE_ROOT } from './stack-state';
+import { AD_ERROR_VAR, AD_VARS, TEST_STATE_ROOT, type TestAd } from './stack-state';
+import { missingPrerequisite } from './ci';
 
 export interface TestStack {
   /** host:port of the shared Temporal dev server. */
@@ -147,4 +150,47 @@ export async function withSlapd(data: SlapdData, opts: { keep?: boolean } = {}):
       if (!opts.keep) await rm(dir, { recursive: true, force: true });
     },
   };
+}
+
+export type { TestAd } from './stack-state';
+
+/** Why the run has no DC (ZCC_TEST_AD_ERROR, set by globalSetup), or undefined when it has one. */
+export function testAdUnavailable(): string | undefined {
+  const env = process.env;
+  if (env.ZCC_TEST_AD_URL) return undefined;
+  if (env[AD_ERROR_VAR]) return env[AD_ERROR_VAR];
+  return 'the test stack is not running (ZCC_TEST_AD_URL is unset): globalSetup (test/setup/global-setup.ts) starts the DC; do not set ZCC_TEST_STACK=off';
+}
+
+/** The run's DC; throws (with the reason) when globalSetup could not start it. */
+export function testAd(): TestAd {
+  const why = testAdUnavailable();
+  if (why) throw new Error(`No Samba AD DC in this test run: ${why}`);
+  const env = process.env;
+  const get = (k: keyof typeof AD_VARS) => env[AD_VARS[k]] ?? '';
+  return {
+    url: get('url'),
+    ldapUrl: get('ldapUrl'),
+    caFile: get('caFile'),
+    baseDn: get('baseDn'),
+    realm: get('realm'),
+    domain: get('domain'),
+    upnSuffix: get('upnSuffix'),
+    adminDn: get('adminDn'),
+    adminPassword: get('adminPassword'),
+    bindDn: get('bindDn'),
+    bindPassword: get('bindPassword'),
+    bigGroup: { dn: get('bigGroupDn'), size: Number(get('bigGroupSize')) },
+  };
+}
+
+/**
+ * The run's DC, or undefined after reporting that `file`'s AD tests cannot run: under CI=true a
+ * failing test, locally a printed warning (then skip them: `(ad ? describe : describe.skip)`).
+ */
+export function testAdOrReport(file: string): TestAd | undefined {
+  const why = testAdUnavailable();
+  if (!why) return testAd();
+  missingPrerequisite(file, `no Samba AD DC (${why}), so its Active Directory tests cannot run`, 'scripts/setup.sh --samba installs Samba 4.17; run the tests as root, with no other jest run holding the DC');
+  return undefined;
 }
