@@ -183,17 +183,22 @@ async function main(): Promise<void> {
   let temporal: TemporalHandle | undefined;
   try {
     temporal = await startTemporal({ headless: true, useEnvAddress: false, log: (l) => process.stderr.write(`[temporal] ${l}\n`) });
-    const configFile = path.join(ROOT, 'zcc-sync.yaml');
-    writeFileSync(configFile, stringify({
-      stateDir: ROOT,
-      temporal: { address: temporal.address, namespace: 'default', taskQueue: `bench-startup-${process.pid}` },
-      store: { client: 'sqlite3', connection: path.join(ROOT, 'store.sqlite') },
-      log: { level: 'info' },
-    }));
-    process.stdout.write(`Start-up times in ms; Temporal dev server at ${temporal.address}; this checkout ${REPO}${args.compare ? `, compare ${args.compare}` : ''}\n`);
+    const { address } = temporal;
+    // One store per tree: a newer checkout's migrations make an older one refuse the store.
+    const configFiles = trees.map((_, i) => {
+      const file = path.join(ROOT, `zcc-sync-${i}.yaml`);
+      writeFileSync(file, stringify({
+        stateDir: ROOT,
+        temporal: { address, namespace: 'default', taskQueue: `bench-startup-${process.pid}-${i}` },
+        store: { client: 'sqlite3', connection: path.join(ROOT, `store-${i}.sqlite`) },
+        log: { level: 'info' },
+      }));
+      return file;
+    });
+    process.stdout.write(`Start-up times in ms; Temporal dev server at ${address}; this checkout ${REPO}${args.compare ? `, compare ${args.compare}` : ''}\n`);
     process.stdout.write(`${'tree'.padEnd(14)} ${'case'.padEnd(34)} ${'median'.padStart(6)} ${'p90'.padStart(6)} ${'min'.padStart(6)}\n`);
-    for (const t of trees) await measureCli(t, configFile, args.runs);
-    for (const t of trees) await measureWorker(t, configFile, args.workerRuns);
+    for (const [i, t] of trees.entries()) await measureCli(t, configFiles[i], args.runs);
+    for (const [i, t] of trees.entries()) await measureWorker(t, configFiles[i], args.workerRuns);
   } finally {
     await temporal?.stop();
     rmSync(ROOT, { recursive: true, force: true });
