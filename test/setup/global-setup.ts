@@ -22,7 +22,12 @@ import { isAlive, isSameProcess, processStartId, stopPid } from '../../devstack/
 import { IN_CI } from '../support/ci';
 import { AD_ERROR_VAR, REPO_ROOT, TEST_STATE_ROOT, setStackStops, testAdEnv, type StackStop } from '../support/stack-state';
 
-export default async function globalSetup(): Promise<void> {
+/** What globalSetup reads of jest's global config (jest 30 passes a TestPathPatterns object). */
+interface JestGlobalConfig {
+  testPathPatterns?: { patterns?: string[] } | string[];
+}
+
+export default async function globalSetup(globalConfig?: JestGlobalConfig): Promise<void> {
   if (process.env.ZCC_TEST_STACK === 'off') return;
   const started = Date.now();
   const runDir = path.join(TEST_STATE_ROOT, `run-${process.pid}`);
@@ -55,7 +60,7 @@ export default async function globalSetup(): Promise<void> {
       if (t.pid) await recordPid(t.pid);
       return t;
     });
-    const adP = startTestAd(runDir, stops, recordPid, log, quiet);
+    const adP = startTestAd(runDir, stops, recordPid, log, quiet, globalConfig);
     const smtpP = startSmtpServer({ port: 0, host: '127.0.0.1', dir: path.join(runDir, 'mail') }).then((s) => {
       stops.push({ name: 'smtp', stop: s.stop });
       return s;
@@ -101,8 +106,17 @@ async function startTestAd(
   recordPid: (pid: number) => Promise<void>,
   log: (line: string) => void,
   quiet: boolean,
+  globalConfig: JestGlobalConfig | undefined,
 ): Promise<Record<string, string>> {
-  if (process.env.ZCC_TEST_AD === 'off') return { [AD_ERROR_VAR]: 'ZCC_TEST_AD=off: this run started no Samba AD DC' };
+  const mode = process.env.ZCC_TEST_AD;
+  if (mode === 'off') return { [AD_ERROR_VAR]: 'ZCC_TEST_AD=off: this run started no Samba AD DC' };
+  if (mode !== 'on' && !(await selectsAdTests(globalConfig))) {
+    return {
+      [AD_ERROR_VAR]:
+        'this run named only test files that do not mention testAd, so it started no Samba AD DC (the machine has one, and a run ' +
+        'holds it to its end); name the file that uses it, or set ZCC_TEST_AD=on',
+    };
+  }
   const t0 = Date.now();
   try {
     const ad = await startSambaAd({ dir: path.join(runDir, 'ad'), log });
@@ -118,6 +132,32 @@ async function startTestAd(
     log(`no Samba AD DC for this run; its tests ${IN_CI ? 'FAIL (CI=true)' : 'skip'}: ${why}`);
     return { [AD_ERROR_VAR]: why };
   }
+}
+
+/**
+ * Whether the run may use the DC: every run without path patterns (CI, `npm test`), and a run of
+ * named files when one of them mentions testAd (testAd(), testAdOrReport()) or ZCC_TEST_AD_.
+ * A run of other files leaves the machine's one DC free for a run that needs it.
+ */
+async function selectsAdTests(globalConfig: JestGlobalConfig | undefined): Promise<boolean> {
+  const raw = globalConfig?.testPathPatterns;
+  const patterns = (Array.isArray(raw) ? raw : raw?.patterns) ?? [];
+  if (patterns.length === 0) return true;
+  let regexes: RegExp[];
+  try {
+    regexes = patterns.map((p) => new RegExp(p, 'i'));
+  } catch {
+    return true;
+  }
+  const testDir = path.join(REPO_ROOT, 'test');
+  const files = (await readdir(testDir, { recursive: true }))
+    .filter((f) => f.endsWith('.test.ts'))
+    .map((f) => path.join(testDir, f))
+    .filter((f) => regexes.some((r) => r.test(f)));
+  for (const f of files) {
+    if (/\btestAd|ZCC_TEST_AD_/.test(await readFile(f, 'utf8').catch(() => ''))) return true;
+  }
+  return false;
 }
 
 /** Run dirs of earlier runs that died without teardown (their jest pid is gone), and their servers. */
