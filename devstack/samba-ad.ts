@@ -27,14 +27,14 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { closeSync, existsSync, openSync, readdirSync, readFileSync } from 'node:fs';
-import { chmod, mkdir, readFile, rename, rm, unlink, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readdir, readFile, rename, rm, stat, unlink, utimes, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { Client } from 'ldapts';
-import { isSameProcess, processStartId, stopPid } from './proc';
+import { isAlive, isSameProcess, processStartId, stopPid } from './proc';
 import { cacheRoot } from './temporal';
 
 const execFileP = promisify(execFile);
@@ -230,7 +230,11 @@ async function ensureTemplate(log: Log, cacheDir?: string): Promise<{ dir: strin
   const version = await sambaVersion();
   const root = cacheDir ?? cacheRoot();
   const dir = path.join(root, `samba-ad-${templateKey(version)}`);
-  if (existsSync(path.join(dir, 'template.json'))) return { dir, provisionMs: 0, fixtureMs: 0, fromCache: true };
+  if (existsSync(path.join(dir, 'template.json'))) {
+    const now = new Date();
+    await utimes(dir, now, now).catch(() => undefined); // in use: pruneTemplates keeps it
+    return { dir, provisionMs: 0, fixtureMs: 0, fromCache: true };
+  }
   await mkdir(root, { recursive: true });
   const tmp = `${dir}.tmp-${process.pid}-${randomBytes(3).toString('hex')}`;
   log(`Provisioning a Samba AD domain (${AD_REALM}, Samba ${version}); cached in ${dir} for later runs…`);
@@ -254,10 +258,26 @@ async function ensureTemplate(log: Log, cacheDir?: string): Promise<{ dir: strin
       await rm(tmp, { recursive: true, force: true });
     }
     log(`Provisioned in ${provisionMs} ms, fixture (${AD_BIG_GROUP.size} users) in ${fixtureMs} ms.`);
+    await pruneTemplates(root, dir);
     return { dir, provisionMs, fixtureMs, fromCache: false };
   } catch (err) {
     await rm(tmp, { recursive: true, force: true });
     throw err;
+  }
+}
+
+/**
+ * Drops other cached domains (~70 MB each) unused for a week — an older Samba or recipe — and
+ * half-built ones whose builder died.
+ */
+async function pruneTemplates(root: string, keep: string): Promise<void> {
+  const weekAgo = Date.now() - 7 * 86_400_000;
+  for (const name of await readdir(root).catch(() => [] as string[])) {
+    const full = path.join(root, name);
+    if (full === keep || !name.startsWith('samba-ad-')) continue;
+    const tmp = /\.tmp-(\d+)-/.exec(name);
+    const stale = tmp ? !isAlive(Number(tmp[1])) : ((await stat(full).catch(() => undefined))?.mtimeMs ?? Infinity) < weekAgo;
+    if (stale) await rm(full, { recursive: true, force: true }).catch(() => undefined);
   }
 }
 
