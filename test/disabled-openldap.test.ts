@@ -96,3 +96,18 @@ test('unlocked again: a re-joiner, reactivated with their queue', async () => {
   const plan = await planJson();
   expect(plan.summary).toMatchObject({ create: 0, update: 0, queueAdd: 0, queueRemove: 0, deactivate: 0, remove: 0 });
 });
+
+test('directory preview on OpenLDAP: counts, sample members, the locked account among the warnings; --json', async () => {
+  const json = JSON.parse((await env.cli(['directory', 'preview', '--json', '--limit', '2'])).stdout);
+  expect(json).toMatchObject({ type: 'openldap', users: 30, disabled: 1 });
+  expect(json.groups).toEqual([{ group: G('cc-agents'), members: 30, disabled: 1, sample: [
+    { email: mail(1), name: 'Disabled Test 1', dn: `uid=${uid(1)},ou=people,dc=example,dc=com`, disabled: false },
+    { email: mail(2), name: 'Disabled Test 2', dn: `uid=${uid(2)},ou=people,dc=example,dc=com`, disabled: false },
+  ] }]);
+  expect(json.warnings).toEqual([{ code: 'disabled', subject: `uid=${uid(5)},ou=people,dc=example,dc=com`, message: `${mail(5)} is disabled in the directory: a leaver, not provisioned` }]);
+  const text = await env.cli(['directory', 'preview', '--limit', '1']);
+  expect(text.code).toBe(0);
+  expect(text.stdout).toContain(`${G('cc-agents')}: 30 member(s), 1 disabled`);
+  expect(text.stdout).toContain('… and 29 more');
+  expect(text.stdout).toContain(`! disabled: ${mail(5)} is disabled in the directory`);
+});

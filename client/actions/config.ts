@@ -52,10 +52,21 @@ async function checkTemporal(config: Config): Promise<string> {
 }
 
 async function checkLdap(config: Config): Promise<string> {
-  const client = await connectDirectory(config.directory, quiet);
+  const dir = config.directory;
+  const type = `directory type ${dir.type}`;
+  // AD refuses a password bind on a plain connection, and it would send the password in clear.
+  const plainToAd = dir.type === 'activeDirectory' && dir.url.startsWith('ldap://') && !dir.startTls && dir.bindDN !== '';
+  const warning = plainToAd ? '; warning: a plain ldap:// URL to Active Directory without StartTLS (AD refuses the bind, and the password would travel in clear): use ldaps:// or directory.startTls: true' : '';
+  let client;
+  try {
+    client = await connectDirectory(dir, quiet);
+  } catch (err) {
+    throw new Error(`${(err as Error).message} (${type}${warning})`);
+  }
   await client.unbind().catch(() => undefined);
-  const how = config.directory.startTls ? ' with StartTLS' : '';
-  return config.directory.bindDN ? `bound as ${config.directory.bindDN} to ${config.directory.url}${how}` : `connected anonymously to ${config.directory.url}${how}`;
+  const how = dir.startTls ? ' with StartTLS' : '';
+  const bound = dir.bindDN ? `bound as ${dir.bindDN} to ${dir.url}${how}` : `connected anonymously to ${dir.url}${how}`;
+  return `${bound} (${type}${warning})`;
 }
 
 async function checkSmtp(config: Config): Promise<string> {

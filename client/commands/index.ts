@@ -9,6 +9,7 @@ import { register as reconcile } from './reconcile';
 import { register as runs } from './runs';
 import { register as schedule } from './schedule';
 import { register as demo } from './demo';
+import { register as directory } from './directory';
 
 export type RegisterCommands = (program: Command) => void;
 
@@ -18,6 +19,7 @@ export const commandGroups: RegisterCommands[] = [
   schedule,
   worker,
   config,
+  directory,
   dev,
   demo,
   emulator,
