@@ -172,6 +172,22 @@ export const scheduleSchema = z.object({
   paused: z.boolean().default(false),
 }).strict();
 
+const duration = z.string().regex(/^\d+(s|m|h|d)$/, 'expected a duration such as 30s, 15m or 1h');
+
+export const workerSchema = z.object({
+  metrics: z.object({
+    /** host:port of the worker's metrics and health listener (/metrics, /healthz, /readyz); absent: off. */
+    listen: z.string().regex(/^[A-Za-z0-9.-]+:\d{1,5}$|^\[[0-9A-Fa-f:.]+\]:\d{1,5}$/, 'expected host:port such as 127.0.0.1:9464').optional(),
+    /** host:port where the Temporal SDK's own Prometheus metrics are served (task slots, poll and task latency); absent: off. */
+    temporalListen: z.string().regex(/^[A-Za-z0-9.-]+:\d{1,5}$|^\[[0-9A-Fa-f:.]+\]:\d{1,5}$/, 'expected host:port such as 127.0.0.1:9465').optional(),
+  }).strict().default({}),
+}).strict();
+
+export const alertsSchema = z.object({
+  /** No reconcile completed for this long: the admins are emailed (once) and the metric says stale. Default: 3 × schedule.every (else 3h). */
+  staleAfter: duration.optional(),
+}).strict();
+
 export const configSchema = z.object({
   /** Where the embedded stack, the SQLite store and the Temporal build cache live. */
   stateDir: z.string().default('.state'),
@@ -183,6 +199,8 @@ export const configSchema = z.object({
   mappings: z.array(mappingSchema).default([]),
   policy: policySchema.default(policySchema.parse({})),
   schedule: scheduleSchema.default(scheduleSchema.parse({})),
+  worker: workerSchema.default(workerSchema.parse({})),
+  alerts: alertsSchema.default(alertsSchema.parse({})),
   log: z.object({ level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info') }).strict().default({ level: 'info' }),
 }).strict();
 

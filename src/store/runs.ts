@@ -114,6 +114,16 @@ export async function closeAbandonedRun(db: StoreOrTx, id: string): Promise<void
   await db('runs').where({ id }).update({ status: 'failed', updated_at: now(), finished_at: now() });
 }
 
+/** The last reconcile that completed (applied without failing), or null. */
+export async function lastCompletedReconcile(db: StoreOrTx): Promise<RunRow | null> {
+  return (await db<RunRow>('runs').where({ kind: 'reconcile', status: 'completed' }).orderBy('finished_at', 'desc').first()) ?? null;
+}
+
+/** The first reconcile ever attempted (any status), or null. */
+export async function firstReconcile(db: StoreOrTx): Promise<RunRow | null> {
+  return (await db<RunRow>('runs').where({ kind: 'reconcile' }).orderBy('created_at', 'asc').first()) ?? null;
+}
+
 export function parseSummary(row: Pick<RunRow, 'summary'>): PlanSummary | null {
   return row.summary ? (JSON.parse(row.summary) as PlanSummary) : null;
 }
