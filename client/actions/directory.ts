@@ -1,7 +1,11 @@
 /** What `zcc-sync directory preview` does (its options: client/commands/directory.ts). */
 import { previewDirectory, renderPreview } from '../../src/ldap/preview';
-import { CliExit, EXIT_BAD_INPUT, EXIT_FAILED, fail, loadConfigOrExit, printError, printJson, printLine } from '../common';
-import type { PreviewOptions } from '../commands/directory';
+import { CliExit, EXIT_BAD_INPUT, EXIT_FAILED, fail, loadConfigOrExit, printError, printJson, printLine, type ConfigOptions, type JsonOptions } from '../common';
+
+/** The command's options (declared here, the command imports the type: no import loop). */
+export interface PreviewOptions extends ConfigOptions, JsonOptions {
+  limit: string;
+}
 
 const quiet = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
 

@@ -3,14 +3,11 @@
  * disabled accounts, warnings — before any run (client/actions/directory.ts). Read-only.
  */
 import type { Command } from 'commander';
-import { withConfigOption, withJsonOption, type ConfigOptions, type JsonOptions } from '../common';
+import { withConfigOption, withJsonOption } from '../common';
+import type { PreviewOptions } from '../actions/directory';
 
 /** Loaded when the command runs: it brings the LDAP client. */
 const actions = () => import('../actions/directory');
-
-export interface PreviewOptions extends ConfigOptions, JsonOptions {
-  limit: string;
-}
 
 export function register(program: Command): void {
   const group = program.command('directory').description('look at the directory as zcc-sync reads it (read-only)');
