@@ -40,6 +40,7 @@ import { opShape } from '../src/store/ops';
 import { reconcileWorkflowId } from '../src/temporal/ids';
 import { OPERATIONS, ZCC_PLAN_RATES, type RateLabel } from '../src/zoom';
 import { progressQuery, type Progress } from '../workflows/definitions';
+import { reconcileWorkflow } from '../workflows/reconcile';
 import type { RunResult } from '../src/domain/runs';
 import { applyChurn, directorySpec, GROUPS, joinerCount, mappings, QUEUES, seed, type ChurnResult } from './reconcile-data';
 import { cpuSeconds, peakRssMb, REPO, resetPeakRss, rssMb, RssSampler, startCli, startEmulatorProcess, type ChildHandle } from './reconcile-procs';
@@ -391,7 +392,7 @@ async function runScenario(env: Env, scenario: string, extra: Partial<ScenarioRe
   const t0 = performance.now();
   const since = () => (performance.now() - t0) / 1000;
   const workflowId = reconcileWorkflowId(config);
-  const handle = await client.workflow.start('reconcileWorkflow', {
+  const handle = await client.workflow.start(reconcileWorkflow, {
     taskQueue: config.temporal.taskQueue,
     workflowId,
     workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,

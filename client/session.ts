@@ -6,7 +6,7 @@ import * as os from 'os';
 import type { Client } from '@temporalio/client';
 import type { Config } from '../src/config/schema';
 import { createTemporalClient } from '../src/temporal/connection';
-import { closeStore, openStore, type Store } from '../src/store/db';
+import type { Store } from '../src/store/db';
 import { EXIT_FAILED, fail, loadConfigOrExit, type ConfigOptions } from './common';
 
 export interface Session {
@@ -29,11 +29,12 @@ export async function openSession(opts: ConfigOptions): Promise<Session> {
     config,
     client: temporal.client,
     async store() {
-      db ??= await openStore(config);
+      // Loaded on first use: knex and its driver cost ~150 ms, and many commands never read the store.
+      db ??= await (await import('../src/store/db')).openStore(config);
       return db;
     },
     async close() {
-      if (db) await closeStore(db);
+      if (db) await (await import('../src/store/db')).closeStore(db);
       await temporal.connection.close();
     },
   };
