@@ -37,3 +37,13 @@ export async function recordAdoptions(db: StoreOrTx, runId: string, facts: Adopt
   }
   await markManagedUsers(db, facts.clearDeactivated, { deactivated_at: null });
 }
+
+/** Users zcc-sync manages now (license not removed), active and deactivated as leavers (the metrics' gauge). */
+export async function countManagedUsers(db: StoreOrTx): Promise<{ active: number; deactivated: number }> {
+  const [row] = await db('managed_users')
+    .whereNull('removed_at')
+    .count<{ total: number | string; deactivated: number | string }[]>({ total: '*', deactivated: 'deactivated_at' });
+  const total = Number(row?.total ?? 0);
+  const deactivated = Number(row?.deactivated ?? 0);
+  return { active: total - deactivated, deactivated };
+}

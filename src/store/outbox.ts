@@ -150,3 +150,18 @@ export async function summarizeOutbox(db: Knex, workflowId: string, options: { e
   const problems = await base().whereIn('status', ['failed', 'unknown']).orderBy('id').limit(100).select('recipient', 'event', 'status', 'error');
   return { total, byStatus, problems };
 }
+
+/** Rows in each of these statuses, over the whole outbox (the metrics' pending and failed gauges). */
+export async function outboxCounts(db: Knex, statuses: readonly OutboxStatus[]): Promise<Record<OutboxStatus, number>> {
+  const rows = await db(TABLE).whereIn('status', statuses).select('status').count<{ status: OutboxStatus; n: number | string }[]>({ n: '*' }).groupBy('status');
+  const counts = Object.fromEntries(statuses.map((s) => [s, 0])) as Record<OutboxStatus, number>;
+  for (const r of rows) counts[r.status] = Number(r.n);
+  return counts;
+}
+
+/** Which of these workflow ids have a row of this event (the workflow id index: no table scan). */
+export async function workflowsWithEvent(db: Knex, workflowIds: readonly string[], event: string): Promise<string[]> {
+  if (workflowIds.length === 0) return [];
+  const rows: Array<{ workflow_id: string }> = await db(TABLE).whereIn('workflow_id', workflowIds).where({ event }).distinct('workflow_id');
+  return rows.map((r) => r.workflow_id);
+}

@@ -131,3 +131,19 @@ export function parseSummary(row: Pick<RunRow, 'summary'>): PlanSummary | null {
 export function parseReport(row: Pick<RunRow, 'report'>): RunResult | null {
   return row.report ? (JSON.parse(row.report) as RunResult) : null;
 }
+
+/** Runs held for approval: how many, and when the oldest of them started (ISO), for the metrics. */
+export async function countHeldRuns(db: StoreOrTx): Promise<{ count: number; oldestCreatedAt: string | null }> {
+  const row = (await db('runs').where({ status: 'held' }).count({ n: '*' }).min({ oldest: 'created_at' }).first()) as { n: number | string; oldest: string | null } | undefined;
+  return { count: Number(row?.n ?? 0), oldestCreatedAt: row?.oldest ?? null };
+}
+
+/** One cheap statement on the runs table: resolves when the store answers (the worker's /readyz). */
+export async function storeResponds(db: StoreOrTx): Promise<void> {
+  await db('runs').select('id').limit(1);
+}
+
+/** The ids of the newest completed reconciles, newest first (the staleness alarm's recovery check). */
+export async function recentCompletedReconciles(db: StoreOrTx, limit: number): Promise<string[]> {
+  return db('runs').where({ kind: 'reconcile', status: 'completed' }).orderBy('finished_at', 'desc').limit(limit).pluck('id');
+}
