@@ -5,6 +5,7 @@
  * key keeps every email single.
  */
 import type { ChunkTally } from '../domain/runs';
+import { countRunFinished } from '../metrics/runs';
 import type { RunEnd } from '../runs/report';
 import { runReportOf } from '../runs/report';
 import type { RunServices } from '../runs/services';
@@ -31,6 +32,7 @@ export async function finishJob(deps: Pick<RunServices, 'db' | 'logger' | 'notif
   const run = await getRun(db, jobId);
   const report = runReportOf({ ...input, runId: jobId }, run ? parseSummary(run) : null, counts.failed + counts.not_zoom_user);
   await finishRunRow(db, { id: jobId, workflowId: input.workflowId, kind: job.kind, trigger: `cli:${job.actor}`, status: input.status, report });
+  countRunFinished(run, job.kind, report);
   await setJobStatus(db, jobId, input.status, true);
 
   // One email per user whose license or settings changed (from the ops that took effect), and

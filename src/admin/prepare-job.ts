@@ -5,12 +5,13 @@
  */
 import type { OpKind, PlanSummary } from '../domain/types';
 import { InputError } from '../domain/errors';
+import { metrics } from '../metrics/events';
 import type { Heartbeat, RunServices } from '../runs/services';
 import { writeOps } from '../reconcile/plan-run';
 import { inTransaction } from '../store/db';
 import { saveNames } from '../store/facts';
 import { getJob, itemRequests, jobItems, setItemOutcomes, setJobStatus, type Job } from '../store/jobs';
-import { createRun, recordPlan } from '../store/runs';
+import { createRun, getRun, recordPlan } from '../store/runs';
 import { addContactCenterUsers, clearContactCenterSnapshot } from '../store/snapshots';
 import { ZoomInputError } from '../zoom';
 import { planJob } from './job-ops';
@@ -46,7 +47,9 @@ export async function prepareJob(deps: RunServices, jobId: string, execution: Jo
   const job = await loadJob(deps, jobId);
   const rows = await jobItems(db, jobId);
   const items = itemRequests(rows);
+  const isNew = !(await getRun(db, jobId)); // a retried prepare starts nothing new
   await createRun(db, { id: jobId, workflowId: execution.workflowId, temporalRunId: execution.temporalRunId, kind: job.kind, trigger: `cli:${job.actor}`, status: 'planning' });
+  if (isNew) metrics.runStarted(job.kind);
   await setJobStatus(db, jobId, 'preparing');
 
   const { queues } = await resolveJobNames(deps, jobId, job.params, items);

@@ -13,6 +13,7 @@
 import type { OpKind } from '../domain/types';
 import type { ChunkResult } from '../domain/runs';
 import type { Notifier } from '../mail/notifier';
+import { metrics } from '../metrics/events';
 import type { Store } from '../store/db';
 import { loadNames } from '../store/facts';
 import { chunkOps, setOpStatus, usersNotCreated, type OpRow } from '../store/ops';
@@ -69,16 +70,13 @@ export async function applyChunk(deps: ApplyDeps, input: ApplyChunkInput): Promi
   } finally {
     clearInterval(timer);
   }
-  await recordChunkOutcomes(db, {
-    runId,
-    actor: input.actor,
-    kind,
-    adoptOnUpdate: input.adopt ?? false,
-    settled: pending.map((op) => {
-      const o = outcomes.get(op.seq) ?? { email: op.email, outcome: 'failed', error: { message: 'no outcome recorded' } };
-      return { op, outcome: o.outcome, error: o.error ? o.error.message : null, userId: o.userId ?? ids.get(op.email) ?? null };
-    }),
+  const settled = pending.map((op) => {
+    const o = outcomes.get(op.seq) ?? { email: op.email, outcome: 'failed', error: { message: 'no outcome recorded' } };
+    return { op, outcome: o.outcome, error: o.error ? o.error.message : null, userId: o.userId ?? ids.get(op.email) ?? null };
   });
+  await recordChunkOutcomes(db, { runId, actor: input.actor, kind, adoptOnUpdate: input.adopt ?? false, settled });
+  // Counted once stored: a retry of this chunk sends (and counts) only ops still pending.
+  countOutcomes(kind, settled.map((s) => s.outcome));
   for (const o of outcomes.values()) {
     bump(result, o.outcome);
     if (o.outcome === 'license_exhausted') result.licenseExhausted = true;
@@ -104,6 +102,14 @@ async function skipUsersNotCreated(db: Store, runId: string, rows: OpRow[]): Pro
     r.error = 'no ZCC license: the create of this user failed in this run';
   }
   await setOpStatus(db, runId, skipped.map((r) => r.seq), 'skipped', 'no ZCC license: the create of this user failed in this run');
+  metrics.opsSettled('queueAdd', 'skipped', skipped.length);
+}
+
+/** The metrics' ops counter (and license exhaustion), per outcome. */
+function countOutcomes(kind: OpKind, outcomes: string[]): void {
+  const counts = new Map<string, number>();
+  for (const o of outcomes) counts.set(o, (counts.get(o) ?? 0) + 1);
+  for (const [outcome, n] of counts) metrics.opsSettled(kind, outcome, n);
 }
 
 function bump(result: ChunkResult, outcome: string) {

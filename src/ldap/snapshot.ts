@@ -18,6 +18,7 @@
  * the config is ever spliced into filter text (DNs travel as search bases).
  */
 import type { DirectoryWarning } from '../domain/types';
+import { metrics } from '../metrics/events';
 import { connectDirectory, type DirectoryConfig, type DirectoryLogger } from './connect';
 import { handOverUsers } from './snapshot/hand-over';
 import { settleEmails } from './snapshot/emails';
@@ -39,11 +40,16 @@ export async function readDirectory(
   onProgress?: (p: ReadProgress) => void,
   sink?: UserSink,
 ): Promise<DirectorySnapshot> {
-  const client = await connectDirectory(dir, logger);
   try {
-    return await readDirectoryWith(client, dir, mappedGroupDNs, logger, onProgress, sink);
-  } finally {
-    await client.unbind().catch(() => undefined);
+    const client = await connectDirectory(dir, logger);
+    try {
+      return await readDirectoryWith(client, dir, mappedGroupDNs, logger, onProgress, sink);
+    } finally {
+      await client.unbind().catch(() => undefined);
+    }
+  } catch (err) {
+    metrics.directoryReadFailed();
+    throw err;
   }
 }
 
@@ -88,6 +94,7 @@ export async function readDirectoryWith(
   const handedOver = await handOverUsers(users, keys, mappedList, sink);
 
   const ms = Math.round(performance.now() - t0);
+  metrics.directoryRead(handedOver.userCount, (performance.now() - t0) / 1000);
   reader.progress('done');
   logger.info({ users: handedOver.userCount, warnings: warnings.length, ...reader.stats, ms }, 'directory: snapshot read');
   return { users: handedOver.users, userCount: handedOver.userCount, disabledCount: handedOver.disabledCount, warnings, stats: { ...reader.stats, ms } };

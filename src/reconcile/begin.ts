@@ -1,4 +1,5 @@
 /** The start of a reconcile or plan run: its row, and whether another reconcile is already writing. */
+import { metrics } from '../metrics/events';
 import type { Store } from '../store/db';
 import { createRun, getRun } from '../store/runs';
 import { pruneSnapshots } from '../store/snapshots';
@@ -20,6 +21,8 @@ export async function beginRun(db: Store, otherActiveReconcile: (runId: string) 
       id: input.runId, workflowId: input.workflowId, temporalRunId: input.temporalRunId,
       kind: input.mode === 'plan' ? 'plan' : 'reconcile', trigger: input.trigger, status: 'planning',
     });
+    // Inside the "no row yet" branch: a retried begin counts nothing.
+    metrics.runStarted(input.mode === 'plan' ? 'plan' : 'reconcile');
   }
   if (input.mode === 'apply') {
     const busy = await otherActiveReconcile(input.runId);

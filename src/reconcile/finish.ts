@@ -3,6 +3,7 @@
  * queued, and — for a completed apply — what the next runs build on: the directory size the
  * shrink guard compares with, and the users this run adopted.
  */
+import { countRunFinished } from '../metrics/runs';
 import type { RunEnd } from '../runs/report';
 import { runReportOf } from '../runs/report';
 import type { RunServices } from '../runs/services';
@@ -20,7 +21,9 @@ export async function finishReconcile(deps: Pick<RunServices, 'db' | 'notify'>, 
   const { db, notify } = deps;
   const run = await getRun(db, input.runId);
   const report = runReportOf(input, run ? parseSummary(run) : null, await countRunFailures(db, input.runId));
-  await finishRunRow(db, { id: input.runId, workflowId: input.workflowId, kind: input.mode === 'plan' ? 'plan' : 'reconcile', trigger: run?.trigger ?? 'unknown', status: input.status, report });
+  const kind = input.mode === 'plan' ? 'plan' : 'reconcile';
+  await finishRunRow(db, { id: input.runId, workflowId: input.workflowId, kind, trigger: run?.trigger ?? 'unknown', status: input.status, report });
+  countRunFinished(run, kind, report);
 
   if (input.mode === 'apply' && input.status !== 'skipped') {
     await notify.userChanges({ runId: input.runId });

@@ -19,6 +19,7 @@
  * refused.
  */
 import type { RateLabel, ZoomPlan } from './types';
+import { metrics } from '../metrics/events';
 
 export interface LabelRates {
   light: number;
@@ -143,8 +144,11 @@ export class RateGovernor {
   }
 
   /** Resolves when a call with this label may be sent. */
-  acquire(label: RateLabel): Promise<void> {
-    return this.pacers[label].acquire();
+  async acquire(label: RateLabel): Promise<void> {
+    const asked = this.clock.now();
+    await this.pacers[label].acquire();
+    // The wait is the price of pacing (and of 429 penalties): the metric shows where time goes.
+    metrics.governorWait(label, (this.clock.now() - asked) / 1000);
   }
 
   /** A 429 for `label`: nobody sends on it for `delayMs`, and the burst allowance is drained. */

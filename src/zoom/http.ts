@@ -17,6 +17,7 @@
  */
 import type { TokenManager } from './auth';
 import { recordCall } from './calls';
+import { metrics } from '../metrics/events';
 import { describeNetworkError } from './auth';
 import {
   ZoomApiError,
@@ -115,6 +116,7 @@ export class HttpCore {
       let res: Response;
       let text: string;
       recordCall(op.method, op.pathTemplate);
+      const endpoint = `${op.method} ${op.pathTemplate}`;
       try {
         res = await this.o.fetchImpl(url, {
           method: op.method,
@@ -128,6 +130,7 @@ export class HttpCore {
         });
         text = await res.text();
       } catch (err) {
+        metrics.zoomRequest(endpoint, 'error');
         // The request may have reached the server and been applied: later answers are ambiguous.
         ambiguous = true;
         failures++;
@@ -140,6 +143,7 @@ export class HttpCore {
         continue;
       }
 
+      metrics.zoomRequest(endpoint, String(res.status));
       if (res.ok) return parseBody<T>(text, op);
 
       const body = parseErrorBody(text);
@@ -151,6 +155,7 @@ export class HttpCore {
       }
 
       if (res.status === 429) {
+        metrics.zoomRateLimited(op.label);
         const message = body.message ?? 'Too many requests';
         if (isDailyLimit(res.headers, message)) {
           const retryAt = parseRetryAfterDate(res.headers.get('retry-after'));
