@@ -11,12 +11,15 @@ import { otherActiveReconcile, type WorkflowState } from '../src/runs/lock';
 import type { Config } from '../src/config/schema';
 import type { Logger } from '../src/log/logger';
 import { createMailer } from '../src/mail';
+import type { Mailer } from '../src/mail/mailer';
 import { closeStore, openStore, sqliteFilename } from '../src/store/db';
 import { temporalConnectionOptions } from '../src/temporal/connection';
 import { createZoomClient } from '../src/zoom';
 
 export interface WorkerDeps {
   deps: ActivityDeps;
+  /** The process's mailer, for mail the worker sends outside activities (the staleness alarm). */
+  mailer: Mailer;
   close(): Promise<void>;
 }
 
@@ -44,6 +47,7 @@ export async function createWorkerDeps(config: Config, logger: Logger): Promise<
   };
   return {
     deps: { config, logger, db, zoom, notify, otherActiveReconcile: (runId) => otherActiveReconcile(db, describe, runId) },
+    mailer,
     close: async () => {
       mailer.close();
       await temporal?.close();

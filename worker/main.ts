@@ -14,6 +14,7 @@ import { installTemporalRuntimeLogger } from '../src/log/temporal-runtime';
 import { connectTemporal, resolveTemporalAddress } from '../src/temporal/connection';
 import { createWorkerDeps } from './deps';
 import { startMemoryReclaimer } from './memory-reclaimer';
+import { startMonitoring, type Monitoring } from './monitoring';
 import { bundleFromSource, findPrebuiltBundle } from './workflow-bundle';
 
 /** How long in-flight activities get to finish after a shutdown request. */
@@ -32,6 +33,8 @@ export interface RunWorkerOptions {
   onRunning?: (worker: Worker) => void;
   /** Replaces activities by name (tests: a slow activity to observe shutdown). */
   activityOverrides?: Partial<Activities>;
+  /** How often the staleness alarm checks (default 30 s; tests pass less). */
+  stalenessCheckMs?: number;
 }
 
 /** Where the workflow code is: the compiled or source `workflows/` next to this folder. */
@@ -72,18 +75,23 @@ export async function runWorker(opts: RunWorkerOptions): Promise<void> {
   }
   if (opts.signal?.aborted) return;
 
-  const { deps, close } = await createWorkerDeps(config, log);
+  const { deps, mailer, close } = await createWorkerDeps(config, log);
   let connection: NativeConnection | undefined;
+  let monitoring: Monitoring | undefined;
   const cleanups: Array<() => void> = [];
   try {
+    // Metrics, /healthz, /readyz (when configured) and the staleness alarm: up before Temporal,
+    // so /readyz can say that Temporal is what is missing.
+    monitoring = await startMonitoring({ config, db: deps.db, mailer, logger: log, stalenessCheckMs: opts.stalenessCheckMs });
     // Installed right before the first native object: a Runtime that no connection ever uses is
     // never shut down by the SDK, and would keep the process alive.
-    installTemporalRuntimeLogger(log);
+    installTemporalRuntimeLogger(log, { metricsBindAddress: config.worker.metrics.temporalListen });
     try {
       connection = await connectTemporal(config, 'worker');
     } catch (err) {
       throw new Error(`cannot connect to Temporal at ${address}: ${(err as Error).message} (fix: check temporal.address, TLS and API key, or run \`zcc-sync dev up\`)`);
     }
+    monitoring.attach({ connection });
     const worker = await Worker.create({
       connection,
       namespace: config.temporal.namespace,
@@ -95,6 +103,7 @@ export async function runWorker(opts: RunWorkerOptions): Promise<void> {
       // and each extra thread is another V8 isolate holding the bundle.
       workflowThreadPoolSize: 1,
     });
+    monitoring.attach({ worker });
     const reclaimer = startMemoryReclaimer();
     cleanups.push(() => reclaimer.stop());
 
@@ -128,6 +137,7 @@ export async function runWorker(opts: RunWorkerOptions): Promise<void> {
     log.info({ fullCollections: reclaimer.collections() }, 'worker stopped');
   } finally {
     for (const c of cleanups) c();
+    await monitoring?.stop().catch((err: unknown) => log.warn({ err }, 'stopping the metrics listener failed'));
     await connection?.close().catch((err: unknown) => log.warn({ err }, 'closing the Temporal connection failed'));
     await close().catch((err: unknown) => log.warn({ err }, 'closing the store failed'));
   }

@@ -436,3 +436,75 @@ export function licenseExhausted(i: LicenseExhaustedInput): RenderedMail {
     ].join('\n')),
   };
 }
+
+/** "1 h 5 min", "3 d 2 h", "90 s": how long, for people. */
+function duration(ms: number): string {
+  const s = Math.max(0, Math.round(ms / 1000));
+  if (s < 120) return `${s} s`;
+  const m = Math.floor(s / 60);
+  if (m < 120) return `${m} min`;
+  const h = Math.floor(m / 60);
+  if (h < 48) return m % 60 ? `${h} h ${m % 60} min` : `${h} h`;
+  const d = Math.floor(h / 24);
+  return h % 24 ? `${d} d ${h % 24} h` : `${d} d`;
+}
+
+const STALE_CHECKS = [
+  'zcc-sync status             (the worker, the schedule, the last runs)',
+  'zcc-sync runs list          (why the latest runs failed or were held)',
+  'zcc-sync schedule show      (is the schedule paused?)',
+  'zcc-sync config check       (an expired Zoom secret or LDAP password)',
+];
+
+export interface ReconcileStaleInput {
+  /** When the last reconcile completed (ISO), or null when none ever did. */
+  lastSuccessAt: string | null;
+  lastSuccessRunId: string | null;
+  /** How long since then (or since the first attempt when none ever completed). */
+  ageMs: number;
+  /** alerts.staleAfter, in milliseconds. */
+  staleAfterMs: number;
+}
+
+/** The staleness alarm: sent once per last success, however long the silence lasts. */
+export function reconcileStale(i: ReconcileStaleInput): RenderedMail {
+  const since = i.lastSuccessAt
+    ? `No reconcile has completed for ${duration(i.ageMs)}: the last one completed at ${oneLine(i.lastSuccessAt, 40)} (run ${oneLine(i.lastSuccessRunId, 80)}).`
+    : `No reconcile has ever completed: the first was attempted ${duration(i.ageMs)} ago.`;
+  const why = `That is longer than alerts.staleAfter (${duration(i.staleAfterMs)}). Until a run completes, ZCC users are not kept in step with the directory: joiners get no license, leavers keep theirs.`;
+  const after = 'You get one more email when a reconcile completes again.';
+  return {
+    subject: subject(`[zcc-sync] No reconcile completed for ${duration(i.ageMs)}`),
+    text: text(since, why, `What to check:\n${STALE_CHECKS.map((c) => `  ${c}`).join('\n')}`, after),
+    html: layout('zcc-sync: reconciling has stopped', [
+      p(esc(since)),
+      p(esc(why)),
+      p('<strong>What to check</strong>'),
+      ul(STALE_CHECKS.map((c) => {
+        const [command, note] = c.split(/\s{2,}/);
+        return `${code(command)} ${esc(note ?? '')}`;
+      })),
+      p(esc(after)),
+    ].join('\n')),
+  };
+}
+
+export interface ReconcileRecoveredInput {
+  /** The reconcile that completed again (ISO time, run id). */
+  completedAt: string;
+  runId: string;
+  /** The success before the silence (ISO), or null when none had ever completed. */
+  previousSuccessAt: string | null;
+}
+
+/** The all-clear after a staleness alarm: sent once per alarm. */
+export function reconcileRecovered(i: ReconcileRecoveredInput): RenderedMail {
+  const gap = i.previousSuccessAt ? ` after ${duration(Date.parse(i.completedAt) - Date.parse(i.previousSuccessAt))} without one (the previous completed at ${oneLine(i.previousSuccessAt, 40)})` : ', the first ever to complete';
+  const intro = `Reconciling works again: run ${oneLine(i.runId, 80)} completed at ${oneLine(i.completedAt, 40)}${gap}.`;
+  const next = 'ZCC users are in step with the directory again. `zcc-sync runs list` shows the runs that failed in between.';
+  return {
+    subject: subject('[zcc-sync] Reconciling works again: ', i.runId, ' completed'),
+    text: text(intro, next),
+    html: layout('zcc-sync: reconciling works again', [p(esc(intro)), p(esc(next))].join('\n')),
+  };
+}
