@@ -2,6 +2,7 @@
 # Installs what a fresh Debian/Ubuntu machine lacks to build, test and demo zcc-sync:
 #   1. apt packages: slapd + ldap-utils (preseeded: no system database), and a C/C++ toolchain
 #      + python3 for node-gyp (sqlite3 compiles from source when no prebuilt binary is reachable);
+#      prometheus for its promtool, which checks deploy/'s alert rules (its server is not started);
 #   2. npm ci (skipped when node_modules already matches package-lock.json; CI_FORCE_NPM_CI=1 forces it);
 #   3. npm run build;
 #   4. the Temporal CLI: found on PATH or in the cache, else built once from Go modules
@@ -42,7 +43,7 @@ as_root() {
   elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then sudo "$@"
   else
     echo "Need root to run: $*" >&2
-    echo "Install as root: echo 'slapd slapd/no_configuration boolean true' | debconf-set-selections && apt-get install -y slapd ldap-utils build-essential python3 (and postgresql for --postgresql, ${SAMBA_PACKAGES[*]} openssl for --samba)" >&2
+    echo "Install as root: echo 'slapd slapd/no_configuration boolean true' | debconf-set-selections && apt-get install -y slapd ldap-utils build-essential python3 prometheus (and postgresql for --postgresql, ${SAMBA_PACKAGES[*]} openssl for --samba)" >&2
     exit 1
   fi
 }
@@ -53,6 +54,9 @@ apt_packages() {
   command -v ldapsearch >/dev/null 2>&1 || want+=(ldap-utils)
   { command -v make && command -v g++; } >/dev/null 2>&1 || want+=(build-essential)
   command -v python3 >/dev/null 2>&1 || want+=(python3)
+  # promtool (test/deploy.test.ts checks deploy/prometheus/ with it) comes with Debian's prometheus.
+  local prometheus_wanted=false
+  command -v promtool >/dev/null 2>&1 || { want+=(prometheus); prometheus_wanted=true; }
   # Debian 12's server binaries live under /usr/lib/postgresql/15/bin, not on PATH.
   if $with_postgresql && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then want+=(postgresql); fi
   local samba_wanted=false p
@@ -69,10 +73,11 @@ apt_packages() {
   fi
   echo "installing: ${want[*]}"
   echo 'slapd slapd/no_configuration boolean true' | as_root debconf-set-selections
-  # Package scripts must not start smbd/nmbd/samba-ad-dc (the tests' DC needs 127.0.0.1:389/636):
-  # a policy-rc.d that denies every start, for this install only, unless the machine has one.
+  # Package scripts must not start smbd/nmbd/samba-ad-dc (the tests' DC needs 127.0.0.1:389/636)
+  # nor a Prometheus server (only promtool is wanted): a policy-rc.d that denies every start, for
+  # this install only, unless the machine has one.
   local own_policy=false rc=0
-  if $samba_wanted && [ ! -e /usr/sbin/policy-rc.d ]; then
+  if { $samba_wanted || $prometheus_wanted; } && [ ! -e /usr/sbin/policy-rc.d ]; then
     printf '#!/bin/sh\n# written by zcc-sync scripts/setup.sh for one apt-get install\nexit 101\n' | as_root tee /usr/sbin/policy-rc.d >/dev/null
     as_root chmod 755 /usr/sbin/policy-rc.d
     own_policy=true
@@ -82,6 +87,16 @@ apt_packages() {
   if $own_policy; then as_root rm -f /usr/sbin/policy-rc.d; fi
   [ "$rc" -eq 0 ] || exit "$rc"
   if $with_samba; then quiet_samba_services; fi
+  if $prometheus_wanted; then quiet_prometheus_service; fi
+}
+
+# Only promtool is used: the prometheus server the package brings stays stopped and disabled.
+quiet_prometheus_service() {
+  if [ -d /run/systemd/system ] && command -v systemctl >/dev/null 2>&1; then
+    as_root systemctl disable --now prometheus >/dev/null 2>&1 || true
+  elif [ -x /etc/init.d/prometheus ] && command -v update-rc.d >/dev/null 2>&1; then
+    as_root update-rc.d prometheus disable >/dev/null 2>&1 || true
+  fi
 }
 
 # The system's Samba services stay stopped and disabled: the tests run their own DC as a child.
