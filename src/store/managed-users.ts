@@ -38,6 +38,26 @@ export async function recordAdoptions(db: StoreOrTx, runId: string, facts: Adopt
   await markManagedUsers(db, facts.clearDeactivated, { deactivated_at: null });
 }
 
+/** Everything the store remembers of one managed user (`users explain`), removed ones included. */
+export interface ManagedUserDetails {
+  email: string;
+  userId: string | null;
+  /** The run (or admin job) that first recorded the user. */
+  provisionedBy: string | null;
+  provisionedAt: string | null;
+  /** When zcc-sync deactivated them as a leaver (the grace clock); null when active. */
+  deactivatedAt: string | null;
+  /** When zcc-sync removed the license; a removed row no longer counts as managed. */
+  removedAt: string | null;
+}
+
+/** One user's row (email lower-cased by the caller), or null when zcc-sync never managed them. */
+export async function managedUser(db: StoreOrTx, email: string): Promise<ManagedUserDetails | null> {
+  const r = await db('managed_users').where({ email }).first();
+  if (!r) return null;
+  return { email: r.email, userId: r.user_id ?? null, provisionedBy: r.provisioned_by ?? null, provisionedAt: r.provisioned_at ?? null, deactivatedAt: r.deactivated_at ?? null, removedAt: r.removed_at ?? null };
+}
+
 /** Users zcc-sync manages now (license not removed), active and deactivated as leavers (the metrics' gauge). */
 export async function countManagedUsers(db: StoreOrTx): Promise<{ active: number; deactivated: number }> {
   const [row] = await db('managed_users')
