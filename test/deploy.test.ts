@@ -1,7 +1,8 @@
 /**
  * What ships in deploy/ (issue 13): the Prometheus alert rules and the Grafana dashboard.
  * - The rules parse and are valid for Prometheus (`promtool check rules`; Debian's `prometheus`
- *   package, which scripts/setup.sh installs), and have what an on-call person needs.
+ *   package, which scripts/setup.sh installs), every alert fires as its unit tests say
+ *   (`promtool test rules`), and each has what an on-call person needs.
  * - Every dashboard query is valid PromQL (promtool checks them as recording rules).
  * - Every zcc_sync_* metric the rules and the dashboard name exists in the worker's registry
  *   (the temporal_* ones are checked against the SDK's own scrape in metrics.test.ts).
@@ -18,6 +19,7 @@ import { missingPrerequisite } from './support/ci';
 
 const ROOT = path.join(__dirname, '..');
 const RULES = path.join(ROOT, 'deploy', 'prometheus', 'zcc-sync-alerts.yml');
+const RULE_TESTS = path.join(ROOT, 'deploy', 'prometheus', 'zcc-sync-alerts.test.yml');
 const DASHBOARD = path.join(ROOT, 'deploy', 'grafana', 'zcc-sync.json');
 
 interface Rule {
@@ -84,10 +86,15 @@ test('every zcc_sync_* metric the rules and the dashboard name exists in the reg
   expect([...new Set(used)].filter((n) => !exposed.has(n))).toEqual([]);
 });
 
-(hasPromtool ? test : test.skip)('promtool: the rules check, and every dashboard query is valid PromQL', () => {
+(hasPromtool ? test : test.skip)('promtool: the rules check, every alert passes its unit tests, and every dashboard query is valid PromQL', () => {
   const check = spawnSync('promtool', ['check', 'rules', RULES], { encoding: 'utf8' });
   expect({ status: check.status, out: check.stdout + check.stderr }).toMatchObject({ status: 0 });
   expect(check.stdout).toContain(`SUCCESS: ${alerts.length} rules found`);
+  // Each alert fires when its condition has held long enough, not before, with these texts.
+  const unit = spawnSync('promtool', ['test', 'rules', path.basename(RULE_TESTS)], { cwd: path.dirname(RULE_TESTS), encoding: 'utf8' });
+  expect({ status: unit.status, out: unit.stdout + unit.stderr }).toMatchObject({ status: 0 });
+  const tested = new Set([...fs.readFileSync(RULE_TESTS, 'utf8').matchAll(/alertname: (\w+)/g)].map((m) => m[1]));
+  expect(alerts.map((r) => r.alert).filter((a) => !tested.has(a!))).toEqual([]);
 
   // Grafana's $__rate_interval becomes a fixed range; each query is a recording rule to check.
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'zcc-deploy-'));
