@@ -10,6 +10,8 @@ import { register as runs } from './runs';
 import { register as schedule } from './schedule';
 import { register as demo } from './demo';
 import { register as directory } from './directory';
+import { register as status } from './status';
+import { register as audit } from './audit';
 
 export type RegisterCommands = (program: Command) => void;
 
@@ -17,6 +19,8 @@ export const commandGroups: RegisterCommands[] = [
   reconcile,
   runs,
   schedule,
+  status,
+  audit,
   worker,
   config,
   directory,

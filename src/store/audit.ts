@@ -24,3 +24,58 @@ export async function addAuditEntries(db: StoreOrTx, entries: AuditEntry[]): Pro
 export async function recordDecision(db: StoreOrTx, runId: string, approved: boolean, by: string): Promise<void> {
   await addAuditEntries(db, [{ runId, actor: by, email: '-', op: approved ? 'approve' : 'reject', before: null, after: null, result: 'done', error: null, at: new Date().toISOString() }]);
 }
+
+/** An audit row as stored (`before`/`after`: JSON texts of the op's fields). */
+export interface AuditRow {
+  id: number;
+  run_id: string;
+  actor: string;
+  email: string;
+  op: string;
+  before: string | null;
+  after: string | null;
+  result: string;
+  error: string | null;
+  at: string;
+}
+
+/** What `zcc-sync audit` searches by; every field optional, all given ones must match. */
+export interface AuditFilters {
+  email?: string;
+  runId?: string;
+  /** Any of these ops. */
+  ops?: string[];
+  /** Any of these actors (exact). */
+  actors?: string[];
+  /** ISO time: rows at or after it. */
+  since?: string;
+  /** ISO time: rows before it. */
+  until?: string;
+}
+
+const AUDIT_PAGE_ROWS = 1000;
+
+/**
+ * The audit rows that match, oldest first (by id: the order they were written), one page at a
+ * time: a year of history for 100k users is millions of rows, so only one page is ever held.
+ * Keyset pagination (`id > last`), not OFFSET: every page is an index seek, so the last page of
+ * a million rows costs what the first does. `--user`/`--run` use their columns' indexes, whose
+ * entries are ordered by id within one value, so no page sorts.
+ */
+export async function* streamAudit(db: StoreOrTx, filters: AuditFilters, pageRows = AUDIT_PAGE_ROWS): AsyncGenerator<AuditRow> {
+  let last = 0;
+  for (;;) {
+    const q = db<AuditRow>('audit').where('id', '>', last);
+    if (filters.email !== undefined) q.where({ email: filters.email });
+    if (filters.runId !== undefined) q.where({ run_id: filters.runId });
+    if (filters.ops?.length) q.whereIn('op', filters.ops);
+    if (filters.actors?.length) q.whereIn('actor', filters.actors);
+    // `at` is always toISOString() (UTC, milliseconds), so text order is time order.
+    if (filters.since !== undefined) q.where('at', '>=', filters.since);
+    if (filters.until !== undefined) q.where('at', '<', filters.until);
+    const page: AuditRow[] = await q.orderBy('id').limit(pageRows);
+    for (const row of page) yield row;
+    if (page.length < pageRows) return;
+    last = page[page.length - 1].id;
+  }
+}

@@ -61,6 +61,11 @@ export async function findRun(db: StoreOrTx, ref: string): Promise<RunRow | null
   return prefixed.length === 1 ? prefixed[0] : null;
 }
 
+/** Ids of runs that start with `prefix` (up to `limit`): why a prefix findRun refused is ambiguous. */
+export async function runIdsWithPrefix(db: StoreOrTx, prefix: string, limit: number): Promise<string[]> {
+  return db('runs').where('id', 'like', `${prefix.replace(/[%_]/g, '')}%`).orderBy('created_at', 'desc').limit(limit).pluck('id');
+}
+
 /** The newest runs first. */
 export async function listRuns(db: StoreOrTx, limit: number): Promise<RunRow[]> {
   return db<RunRow>('runs').orderBy('created_at', 'desc').limit(limit);
@@ -117,6 +122,22 @@ export async function closeAbandonedRun(db: StoreOrTx, id: string): Promise<void
 /** The last reconcile that completed (applied without failing), or null. */
 export async function lastCompletedReconcile(db: StoreOrTx): Promise<RunRow | null> {
   return (await db<RunRow>('runs').where({ kind: 'reconcile', status: 'completed' }).orderBy('finished_at', 'desc').first()) ?? null;
+}
+
+/** The newest run of a kind (any status, still running included), or null. */
+export async function latestRunOfKind(db: StoreOrTx, kind: RunKind): Promise<RunRow | null> {
+  return (await db<RunRow>('runs').where({ kind }).orderBy('created_at', 'desc').first()) ?? null;
+}
+
+/** The newest reconcile that ended (skipped ones aside: they did nothing), or null. */
+export async function lastFinishedReconcile(db: StoreOrTx): Promise<RunRow | null> {
+  const row = await db<RunRow>('runs').where({ kind: 'reconcile' }).whereNotNull('finished_at').whereNot({ status: 'skipped' }).orderBy('finished_at', 'desc').first();
+  return row ?? null;
+}
+
+/** Runs held for approval, oldest first. */
+export async function heldRuns(db: StoreOrTx): Promise<RunRow[]> {
+  return db<RunRow>('runs').where({ status: 'held' }).orderBy('created_at', 'asc');
 }
 
 /** The first reconcile ever attempted (any status), or null. */
