@@ -192,9 +192,9 @@ describe('end to end', () => {
       const active = await status();
       expect(active.code).toBe(0);
       expect(active.json.schedule).toMatchObject({ exists: true, paused: false });
-      expect(active.json.schedule!.every).toHaveLength(1);
+      expect(active.json.schedule!.every).toEqual(['1d']);
       expect(Date.parse(active.json.schedule!.nextRunAt!)).toBeGreaterThan(Date.now());
-      expect(active.text).toMatch(/Schedule: +\S+ active, every .*; next run \d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ \(in /);
+      expect(active.text).toMatch(/Schedule: +\S+ active, every 1d; next run \d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ \(in /);
 
       expect((await env.cli(['schedule', 'pause'])).code).toBe(0);
       const paused = await status();

@@ -142,7 +142,7 @@ const CSV_COLUMNS = ['id', 'at', 'run_id', 'actor', 'email', 'op', 'result', 'er
 export function csvField(v: string | number | null): string {
   if (v === null) return '';
   const s = String(v);
-  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+  return /[",\r\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
 }
 
 /** `before`/`after` are the op's JSON texts: embedded as JSON values, or as strings if not JSON. */

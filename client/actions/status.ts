@@ -33,6 +33,15 @@ function packageVersion(): string {
   }
 }
 
+/** A schedule's interval as the config writes it (15m, 1d): the client describes it in milliseconds. */
+export function durationText(every: string | number): string {
+  if (typeof every === 'string') return every;
+  for (const [unit, ms] of [['d', 86_400_000], ['h', 3_600_000], ['m', 60_000], ['s', 1000]] as const) {
+    if (every >= ms && every % ms === 0) return `${every / ms}${unit}`;
+  }
+  return `${every}ms`;
+}
+
 function timeout<T>(p: Promise<T>, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   return Promise.race([
@@ -76,7 +85,7 @@ async function readTemporal(config: Config): Promise<TemporalFindings> {
     const d = await timeout(conn.client.schedule.getHandle(schedule.id).describe(), 'DescribeSchedule');
     schedule.exists = true;
     schedule.paused = d.state.paused;
-    schedule.every = d.spec.intervals?.map((i) => String(i.every)) ?? [];
+    schedule.every = d.spec.intervals?.map((i) => durationText(i.every)) ?? [];
     schedule.cron = (d.spec.calendars ?? []).map((c) => c.comment ?? JSON.stringify(c));
     schedule.nextRunAt = d.info.nextActionTimes[0]?.toISOString() ?? null;
   } catch (err) {

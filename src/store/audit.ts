@@ -57,14 +57,15 @@ const AUDIT_PAGE_ROWS = 1000;
 
 /**
  * The audit rows that match, oldest first (by id: the order they were written), one page at a
- * time: a year of history for 100k users is millions of rows, so only one page is ever held.
+ * time: a year of history for 100k users is millions of rows, so at most two pages are held.
  * Keyset pagination (`id > last`), not OFFSET: every page is an index seek, so the last page of
  * a million rows costs what the first does. `--user`/`--run` use their columns' indexes, whose
- * entries are ordered by id within one value, so no page sorts.
+ * entries are ordered by id within one value, so no page sorts. The next page is asked for
+ * before this one is handed out: SQLite reads it on the driver's thread while the caller formats
+ * and writes (the export waited on each query before: a fifth of its time idle). Two pages at most.
  */
 export async function* streamAudit(db: StoreOrTx, filters: AuditFilters, pageRows = AUDIT_PAGE_ROWS): AsyncGenerator<AuditRow> {
-  let last = 0;
-  for (;;) {
+  const pageAfter = (last: number): Promise<AuditRow[]> => {
     const q = db<AuditRow>('audit').where('id', '>', last);
     if (filters.email !== undefined) q.where({ email: filters.email });
     if (filters.runId !== undefined) q.where({ run_id: filters.runId });
@@ -73,9 +74,17 @@ export async function* streamAudit(db: StoreOrTx, filters: AuditFilters, pageRow
     // `at` is always toISOString() (UTC, milliseconds), so text order is time order.
     if (filters.since !== undefined) q.where('at', '>=', filters.since);
     if (filters.until !== undefined) q.where('at', '<', filters.until);
-    const page: AuditRow[] = await q.orderBy('id').limit(pageRows);
-    for (const row of page) yield row;
-    if (page.length < pageRows) return;
-    last = page[page.length - 1].id;
+    return q.orderBy('id').limit(pageRows).then((rows) => rows as AuditRow[]);
+  };
+  let next: Promise<AuditRow[]> | null = pageAfter(0);
+  try {
+    while (next) {
+      const page: AuditRow[] = await next;
+      next = page.length === pageRows ? pageAfter(page[page.length - 1].id) : null;
+      for (const row of page) yield row;
+    }
+  } finally {
+    // A caller that stops early (the reader went away) leaves no query behind to fail unheard.
+    await next?.catch(() => undefined);
   }
 }
