@@ -9,6 +9,7 @@ import { withConfigOption, withJsonOption, type ConfigOptions, type JsonOptions 
 import { PACKAGES } from '../help-defaults';
 import type { ListOptions } from '../users/list';
 import type { WriteOptions } from '../users/job';
+import type { ExplainOptions } from '../actions/explain';
 
 /** Loaded when a users command runs, not at start-up: it brings the Zoom client, Temporal and the store. */
 const actions = () => import('../actions/users');
@@ -74,4 +75,10 @@ export function register(program: Command): void {
 
   const remove = users.command('remove [emails...]').description('remove the ZCC license of users (asks for confirmation in a terminal unless --yes)');
   writeOptions(remove, 'email; other columns are ignored', 'do not ask for confirmation (required when not in a terminal)').action(async (emails: string[], opts: WriteOptions) => (await actions()).write({ kind: 'remove', emails }, opts));
+
+  // Read-only and workflow-free: its own action module (directory, ZCC and store reads for one user).
+  const explain = users
+    .command('explain <email>')
+    .description('why this user has what they have: directory entry and group paths, matching mappings, desired vs ZCC, what the next reconcile does and why, history');
+  withJsonOption(withConfigOption(explain)).action(async (email: string, opts: ExplainOptions) => (await import('../actions/explain')).explain(email, opts));
 }
