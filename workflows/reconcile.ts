@@ -24,6 +24,19 @@ const bookkeeping = proxyActivities<ReconcileActivities>(BOOKKEEPING);
  */
 export const FAST_START = 'fast-start';
 
+/**
+ * Runs that began before it keep the id they were given: the first 10 hex digits of Temporal's
+ * run id, which is time-ordered (UUIDv7), so two reconciles started within the same 256 ms got
+ * the same run id — and the one-writer lock, which looks for *another* run id, saw none.
+ */
+export const UNIQUE_RUN_ID = 'unique-run-id';
+
+/** `rec-` + the run id's time-ordered head (ids sort by start) + 6 of its random hex digits. */
+function reconcileRunId(temporalRunId: string): string {
+  const hex = temporalRunId.replace(/-/g, '');
+  return patched(UNIQUE_RUN_ID) ? `rec-${hex.slice(0, 10)}${hex.slice(-6)}` : `rec-${hex.slice(0, 10)}`;
+}
+
 /** Waits for all; fails with the first failure only once none is still running (no stray writer). */
 async function allOrFirstError(steps: Array<Promise<unknown>>): Promise<void> {
   const settled = await Promise.allSettled(steps);
@@ -34,7 +47,7 @@ async function allOrFirstError(steps: Array<Promise<unknown>>): Promise<void> {
 export async function reconcileWorkflow(input: ReconcileInput): Promise<RunResult> {
   const info = workflowInfo();
   const resume = input.resume;
-  const runId = resume?.runId ?? `rec-${info.firstExecutionRunId.replace(/-/g, '').slice(0, 10)}`;
+  const runId = resume?.runId ?? reconcileRunId(info.firstExecutionRunId);
   const startedAtMs = resume?.startedAtMs ?? Date.now();
   const progress: Progress = { runId, phase: 'starting', total: {}, done: {}, heldReasons: [] };
   let decision: { approved: boolean; by: string } | null = null;
