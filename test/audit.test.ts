@@ -5,6 +5,7 @@
  * each filter returns exactly the rows a plain filter over the whole table returns; JSON and CSV
  * of 30,000 rows arrive whole through a pipe whose reader stalls; bad flags exit 2 and say why.
  */
+import type { AuditRow } from '../src/store/audit';
 import { spawn } from 'child_process';
 import * as path from 'path';
 import { parse as parseCsv } from 'csv-parse/sync';
@@ -68,18 +69,8 @@ const directory: DirectorySpec = { users: range(1, 5).map((i) => ({ uid: uid(i) 
 /** The user whose whole history the test follows: created, edited by an admin, reverted, deactivated. */
 const X = mail(2);
 
-interface Row {
-  id: number;
-  run_id: string;
-  actor: string;
-  email: string;
-  op: string;
-  before: string | null;
-  after: string | null;
-  result: string;
-  error: string | null;
-  at: string;
-}
+/** The store's own audit row type: the test reads the table directly. */
+type Row = AuditRow;
 
 /** The CSV the CLI should print for rows, computed here independently of the CLI. */
 const CSV_HEADER = ['id', 'at', 'run_id', 'actor', 'email', 'op', 'result', 'error', 'before', 'after'];
