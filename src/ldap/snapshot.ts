@@ -19,6 +19,7 @@
  */
 import type { DirectoryWarning } from '../domain/types';
 import { metrics } from '../metrics/events';
+import { readChangeMarker } from './changes/marker';
 import { connectDirectory, type DirectoryConfig, type DirectoryLogger } from './connect';
 import { handOverUsers } from './snapshot/hand-over';
 import { settleEmails } from './snapshot/emails';
@@ -43,7 +44,13 @@ export async function readDirectory(
   try {
     const client = await connectDirectory(dir, logger);
     try {
-      return await readDirectoryWith(client, dir, mappedGroupDNs, logger, onProgress, sink);
+      // Before the read: what changes during it is seen again by the next delta (harmless).
+      const marker = await readChangeMarker(client, dir).catch((err: unknown) => {
+        logger.warn({ err: (err as Error).message }, 'directory: could not read the change marker; delta runs will need a full reconcile first');
+        return null;
+      });
+      const snapshot = await readDirectoryWith(client, dir, mappedGroupDNs, logger, onProgress, sink);
+      return { ...snapshot, marker };
     } finally {
       await client.unbind().catch(() => undefined);
     }

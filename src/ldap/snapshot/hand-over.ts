@@ -44,7 +44,8 @@ export async function handOverUsers(
   return { users: collected, userCount, disabledCount };
 }
 
-function directoryUserOf(rec: UserRecord, email: string, mappedList: string[]): DirectoryUser {
+/** A provisioned user record as the rest of zcc-sync sees it: groups as the mapped-group DNs are configured, in mapping order. */
+export function directoryUserOf(rec: UserRecord, email: string, mappedList: string[]): DirectoryUser {
   const groupIndexes = [...(rec.groups as readonly number[])].sort((a, b) => a - b);
   const [displayName, uniqueId] = unpackFields(rec.fields);
   return { email, displayName, uniqueId, dn: rec.dn, groups: groupIndexes.map((i) => mappedList[i]), ...(rec.disabled ? { disabled: true } : {}) };

@@ -12,22 +12,37 @@ import type { GroupNode, UserRecord } from './records';
 /** Member lookups (non-user member DNs) in flight at once on the one connection. */
 const LOOKUP_CONCURRENCY = 8;
 
+export interface ResolveOptions {
+  /**
+   * Look unknown members of the mapped groups up as users too (first round). The full read does
+   * not: its paged user search kept them all. A delta read has no such search: its users come
+   * from the mirror, and a member it does not know is looked up in every round.
+   */
+  usersInFirstRound?: boolean;
+  /** Called with the key of each user found by a lookup (a delta read checks whether it is disabled). */
+  onUserFound?: (key: string) => void;
+}
+
 /**
  * Resolves the members of the groups that are neither users nor known groups: adds the nested
- * groups found to `groups` and the users found to `users`, and warns about the rest.
+ * groups found to `groups` and the users found to `users`, and warns about the rest. Returns how
+ * many member DNs were looked up.
  */
 export async function resolveOtherMembers(
   reader: DirectoryReader,
   groups: Map<string, GroupNode>,
   users: Map<string, UserRecord>,
   warnings: DirectoryWarning[],
-): Promise<void> {
-  const resolution = new MemberResolution(reader, groups, users);
+  options: ResolveOptions = {},
+): Promise<number> {
+  const resolution = new MemberResolution(reader, groups, users, options.onUserFound);
   reader.progress('nested');
   let frontier = [...groups.keys()];
-  let firstRound = true; // the mapped groups' member users were all kept in step 2
+  let firstRound = !options.usersInFirstRound; // the full read: the mapped groups' member users were all kept in step 2
+  let lookups = 0;
   while (frontier.length > 0) {
     const unknown = resolution.unknownMembersOf(frontier);
+    lookups += unknown.size;
     const found = await resolution.lookUp(unknown, firstRound);
     reader.progress('nested');
     // With `ignore`, nested groups are identified but not read further.
@@ -35,6 +50,7 @@ export async function resolveOtherMembers(
     firstRound = false;
   }
   resolution.reportUnresolved(warnings);
+  return lookups;
 }
 
 class MemberResolution {
@@ -49,6 +65,7 @@ class MemberResolution {
     private readonly reader: DirectoryReader,
     private readonly groups: Map<string, GroupNode>,
     private readonly users: Map<string, UserRecord>,
+    private readonly onUserFound?: (key: string) => void,
   ) {}
 
   /**
@@ -80,6 +97,7 @@ class MemberResolution {
         const user = await this.reader.lookupUser(dn);
         if (user) {
           this.users.set(mkey, user);
+          this.onUserFound?.(mkey);
           this.referencedBy.delete(mkey);
           return;
         }

@@ -90,7 +90,30 @@ export class DirectoryReader {
 
   /** The paged search of the disabled users under userBase: their DNs only. */
   disabledUserPages(filter: Filter) {
+    return this.dnPages(filter);
+  }
+
+  /** A paged search under userBase returning DNs only (delta reads: disabled or no longer users, since a marker). */
+  dnPages(filter: Filter) {
     return this.client.searchPaginated(this.dir.userBase, { scope: 'sub', filter, attributes: ['1.1'], paged: { pageSize: this.dir.pageSize } });
+  }
+
+  /** A paged search under userBase with the user attributes and a filter of the caller's (changed users, users by email). */
+  usersMatching(filter: Filter) {
+    return this.client.searchPaginated(this.dir.userBase, { scope: 'sub', filter, ...this.userAttributes, paged: { pageSize: this.dir.pageSize } });
+  }
+
+  /** Base search: does the entry at `dn` match `filter`? A missing or unreadable entry does not. */
+  async matches(dn: string, filter: Filter): Promise<boolean> {
+    let res;
+    try {
+      res = await this.client.search(dn, { scope: 'base', filter, attributes: ['1.1'] });
+    } catch (err) {
+      if (err instanceof NoSuchObjectError || unreadableDn(err)) return false;
+      throw wrap(`reading "${dn}" with filter "${filter.toString()}"`, err);
+    }
+    this.checkSession(`reading "${dn}"`);
+    return res.searchEntries.length > 0;
   }
 
   /** Base search of one member DN as a user (under userBase, matching userFilter); null when it is not one. */

@@ -1,6 +1,7 @@
 /** The snapshot's public types (re-exported by ../snapshot.ts) and the client part it uses. */
 import type { Client } from 'ldapts';
 import type { DirectoryUser, DirectoryWarning } from '../../domain/types';
+import type { ChangeMarker } from '../changes/types';
 
 export interface DirectoryStats {
   /** Group entries read: mapped groups and nested groups. */
@@ -21,6 +22,12 @@ export interface DirectorySnapshot {
   disabledCount: number;
   warnings: DirectoryWarning[];
   stats: DirectoryStats;
+  /**
+   * The directory's change marker, read before anything else (src/ldap/changes/marker.ts): delta
+   * runs read the changes since it. null when the directory offers none (or reading it failed:
+   * that never fails the full read); absent when the snapshot was read over a caller's connection.
+   */
+  marker?: ChangeMarker | null;
 }
 
 export interface ReadProgress {
