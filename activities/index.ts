@@ -6,6 +6,7 @@ import { healthPing } from './health';
 import { createApplyActivities } from './apply';
 import { createReconcileActivities } from './reconcile';
 import { createAdminActivities } from './admin-job';
+import { createScopedReconcileActivities } from './scoped-reconcile';
 import type { ActivityDeps } from './deps';
 
 export type { ActivityDeps };
@@ -17,6 +18,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createApplyActivities(deps),
     ...createReconcileActivities(deps),
     ...createAdminActivities(deps),
+    ...createScopedReconcileActivities(deps),
   };
 }
 

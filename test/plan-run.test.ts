@@ -13,7 +13,9 @@ import type { Config } from '../src/config/schema';
 import { desiredState } from '../src/reconcile/desired';
 import { plan } from '../src/reconcile/plan';
 import type { ActualUser, DirectoryUser, ManagedRecord } from '../src/domain/types';
-import { closeStore, openStore } from '../src/store/db';
+import { closeStore, inTransaction, openStore } from '../src/store/db';
+import { addRunScope, countEnabledMirrorUsers, forgetMirrorUsers, readMirror, replaceMirror, updateMirror } from '../src/store/mirror';
+import { addDirectoryUsers } from '../src/store/snapshots';
 import { testPgUrl } from './support/ci';
 
 const NOW = new Date('2026-06-01T12:00:00Z');
@@ -161,6 +163,47 @@ describe.each(stores)('on %s', (_name, pgUrl) => {
     expect(sliced.clearDeactivated).toEqual(whole.clearDeactivated);
     expect(sliced.directoryUsers).toBe(w.directory.length);
     expect(sliced.managedUsers).toBe(w.managed.length);
+  });
+
+  test('a scoped run (delta, on demand) plans exactly the whole plan\'s ops of its scope, and no other managed user', async () => {
+    const w = world(11);
+    await db('managed_users').delete();
+    await seed(db, 'whole', w);
+    await planRun(db, 'whole', config, NOW, { sliceUsers: 13 });
+    const all = [...new Set([...w.directory, ...w.actual, ...w.managed].map((u) => u.email))].sort();
+    const scope = new Set(all.filter((_, i) => i % 3 === 0));
+    // The scoped run's snapshots hold its scope only, as a delta run writes them.
+    const inScope = <T extends { email: string }>(xs: T[]) => xs.filter((u) => scope.has(u.email));
+    await seed(db, 'scoped', { directory: inScope(w.directory), actual: inScope(w.actual), managed: [] });
+    await addRunScope(db, 'scoped', scope);
+    const scoped = await planRun(db, 'scoped', config, NOW, { sliceUsers: 4, scoped: true });
+    const withoutChunk = (ops: Array<Record<string, unknown>>) => ops.map(({ chunk: _chunk, ...op }) => op);
+    const expected = withoutChunk(await opsOf(db, 'whole')).filter((op) => scope.has(op.email as string));
+    expect(expected.length).toBeGreaterThan(10);
+    expect(withoutChunk(await opsOf(db, 'scoped'))).toEqual(expected);
+    expect(scoped.managedUsers).toBe(w.managed.filter((m) => scope.has(m.email)).length);
+    // Unscoped, the same snapshots would weigh every managed user.
+    const unscoped = await planRun(db, 'scoped', config, NOW, { sliceUsers: 4 });
+    expect(unscoped.managedUsers).toBe(w.managed.length);
+    expect(scoped.managedUsers).toBeLessThan(w.managed.length);
+  });
+
+  test('the mirror: a full run replaces it, a scoped run replaces its scope\'s rows, failed users are forgotten', async () => {
+    const user = (email: string, groups: string[], disabled = false) => ({ email, displayName: email, uniqueId: email, dn: `uid=${email.split('@')[0]},ou=people,dc=example,dc=com`, groups, disabled });
+    await addDirectoryUsers(db, 'mirror-full', [user('a@x.com', [G('agents')]), user('b@x.com', [G('billing')]), user('c@x.com', [G('agents')], true)]);
+    await inTransaction(db, (trx) => replaceMirror(trx, 'mirror-full'));
+    expect((await readMirror(db)).map((u) => u.email).sort()).toEqual(['a@x.com', 'b@x.com', 'c@x.com']);
+    expect(await countEnabledMirrorUsers(db)).toBe(2);
+    // b changed email to b2; a left every group (out of the snapshot, in the scope).
+    await addDirectoryUsers(db, 'mirror-delta', [user('b2@x.com', [G('billing'), G('agents')])]);
+    await addRunScope(db, 'mirror-delta', ['a@x.com', 'b@x.com', 'b2@x.com']);
+    await inTransaction(db, (trx) => updateMirror(trx, 'mirror-delta'));
+    const mirror = await readMirror(db);
+    expect(mirror.map((u) => u.email).sort()).toEqual(['b2@x.com', 'c@x.com']);
+    expect(mirror.find((u) => u.email === 'b2@x.com')).toMatchObject({ groups: [G('billing'), G('agents')], disabled: false });
+    expect(mirror.find((u) => u.email === 'c@x.com')?.disabled).toBe(true);
+    await forgetMirrorUsers(db, ['c@x.com']);
+    expect((await readMirror(db)).map((u) => u.email)).toEqual(['b2@x.com']);
   });
 
   test('planning again replaces the run\'s ops (a retried activity)', async () => {

@@ -5,3 +5,4 @@
 export * from './health';
 export * from './reconcile';
 export * from './admin-job';
+export * from './scoped-reconcile';

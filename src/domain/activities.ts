@@ -10,9 +10,11 @@ import type { FinishJobInput } from '../admin/finish-job';
 import type { PrepareJobResult } from '../admin/prepare-job';
 import type { JobResult } from '../admin/types';
 import type { RunReport } from '../store/runs';
+import type { DeltaPoll, ScopedRunStart } from '../reconcile/scoped-run';
 import type { ChunkResult, PlanResult, RunStatus } from './runs';
 import type { OpKind } from './types';
 
+export type { DeltaPoll, ScopedRunStart };
 export type { ApplyChunkInput, BeginRunInput, BeginRunResult, FinishJobInput, FinishReconcileInput, PrepareJobResult, RunReport };
 
 export interface HealthPingResult {
@@ -48,6 +50,13 @@ export interface ReconcileActivities {
   /** Read by runs recorded before the plan carried them. */
   approvalTimeoutHours(): Promise<number>;
   applyConcurrency(): Promise<number>;
+}
+
+/** The first steps of delta and on-demand runs; the rest are ReconcileActivities. */
+export interface ScopedReconcileActivities {
+  pollDirectoryChanges(input: ScopedRunStart): Promise<DeltaPoll>;
+  prepareUserSync(input: ScopedRunStart): Promise<{ users: number; notFound: string[] } | { busy: string }>;
+  snapshotScopeInContactCenter(input: { runId: string }): Promise<{ users: number; queues: number; members: number }>;
 }
 
 export interface ApplyActivities {

@@ -25,8 +25,26 @@ export async function beginRun(db: Store, otherActiveReconcile: (runId: string) 
     metrics.runStarted(input.mode === 'plan' ? 'plan' : 'reconcile');
   }
   if (input.mode === 'apply') {
-    const busy = await otherActiveReconcile(input.runId);
+    const busy = await waitForScopedRuns(db, () => otherActiveReconcile(input.runId));
     if (busy) return { proceed: false, reason: `another reconcile (${busy}) is running; this one changes nothing` };
   }
   return { proceed: true };
+}
+
+/** How long a full run waits for a delta or on-demand run to finish (they take seconds). */
+export const SCOPED_RUN_WAIT_MS = 120_000;
+
+/**
+ * One writer at a time — but a scheduled full run that met a delta run would otherwise be skipped
+ * until its next tick, hours later: it waits for a delta or on-demand run to end instead.
+ */
+async function waitForScopedRuns(db: Store, busyRun: () => Promise<string | null>): Promise<string | null> {
+  const until = Date.now() + SCOPED_RUN_WAIT_MS;
+  for (;;) {
+    const busy = await busyRun();
+    if (!busy) return null;
+    const scope = (await getRun(db, busy))?.scope ?? 'full';
+    if (scope === 'full' || Date.now() > until) return busy;
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+  }
 }

@@ -7,11 +7,12 @@ import { countRunFinished } from '../metrics/runs';
 import type { RunEnd } from '../runs/report';
 import { runReportOf } from '../runs/report';
 import type { RunServices } from '../runs/services';
-import { getRun, finishRunRow, parseSummary, type RunReport } from '../store/runs';
-import { countRunFailures } from '../store/ops';
-import { loadAdoptionFacts, putFact } from '../store/facts';
+import { getRun, finishRunRow, parseSummary, type RunReport, type RunScope } from '../store/runs';
+import { countRunFailures, usersWithFailedOps } from '../store/ops';
+import { loadAdoptionFacts, loadRunMarker, putFact } from '../store/facts';
+import { forgetMirrorUsers, replaceMirror, updateMirror } from '../store/mirror';
 import { recordAdoptions } from '../store/managed-users';
-import { inTransaction } from '../store/db';
+import { inTransaction, type StoreOrTx } from '../store/db';
 
 export interface FinishReconcileInput extends RunEnd {
   mode: 'plan' | 'apply';
@@ -33,6 +34,20 @@ export async function finishReconcile(deps: Pick<RunServices, 'db' | 'notify'>, 
     if (run?.directory_users != null) await putFact(db, 'lastGoodDirectoryUsers', run.directory_users);
     const facts = await loadAdoptionFacts(db, input.runId);
     if (facts) await inTransaction(db, (trx) => recordAdoptions(trx, input.runId, facts));
+    await inTransaction(db, (trx) => commitDirectoryMirror(trx, input.runId, run?.scope ?? 'full'));
   }
   return report;
+}
+
+/**
+ * What delta runs build on: the directory this run applied becomes the mirror, and its change
+ * marker the point the next delta reads from (an on-demand run leaves the marker). Users whose
+ * change failed are left out of the mirror, so the next delta that runs plans them again.
+ */
+async function commitDirectoryMirror(trx: StoreOrTx, runId: string, scope: RunScope): Promise<void> {
+  if (scope === 'full') await replaceMirror(trx, runId);
+  else await updateMirror(trx, runId);
+  await forgetMirrorUsers(trx, await usersWithFailedOps(trx, runId));
+  const marker = scope === 'sync' ? null : await loadRunMarker(trx, runId);
+  if (marker) await putFact(trx, 'directoryMarker', { marker, runId, at: new Date().toISOString() });
 }

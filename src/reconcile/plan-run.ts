@@ -49,6 +49,8 @@ export interface PlanRunOptions {
   sliceUsers?: number;
   /** Called after each slice with the directory users planned so far (heartbeats). */
   onSlice?: (users: number) => void;
+  /** A delta or on-demand run: only the managed users in the run's scope are planned. */
+  scoped?: boolean;
 }
 
 export async function planRun(db: Store, runId: string, config: Config, now: Date, opts: PlanRunOptions = {}): Promise<RunPlan> {
@@ -72,7 +74,7 @@ export async function planRun(db: Store, runId: string, config: Config, now: Dat
     await deleteOps(trx, runId);
     let lo = '';
     for (;;) {
-      const slice = await readPlanSlice(trx, runId, lo, sliceUsers);
+      const slice = await readPlanSlice(trx, runId, lo, sliceUsers, opts.scoped);
       directoryUsers += slice.directory.length;
       managedUsers += slice.managed.size;
       // Disabled accounts are leavers: not desired, whatever their groups.

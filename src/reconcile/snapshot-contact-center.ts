@@ -9,7 +9,7 @@
 import { InputError } from '../domain/errors';
 import { actualUserOf } from './actual';
 import type { Heartbeat, RunServices } from '../runs/services';
-import { saveNames } from '../store/facts';
+import { putFact, saveNames } from '../store/facts';
 import { addContactCenterUsers, addQueueMembers, clearContactCenterSnapshot } from '../store/snapshots';
 import { ZoomInputError } from '../zoom';
 
@@ -25,7 +25,10 @@ export async function snapshotContactCenter(deps: Pick<RunServices, 'db' | 'conf
     if (err instanceof ZoomInputError) throw new InputError(`mappings: ${err.message}`);
     throw err;
   }
-  await saveNames(db, runId, { roles: Object.fromEntries(roles), queues: Object.fromEntries(queues) });
+  const names = { roles: Object.fromEntries(roles), queues: Object.fromEntries(queues) };
+  await saveNames(db, runId, names);
+  // Delta and on-demand runs reuse them (src/reconcile/snapshot-scope-in-zcc.ts).
+  await putFact(db, 'lastNames', names);
 
   await clearContactCenterSnapshot(db, runId);
   let users = 0;

@@ -8,6 +8,7 @@ import { inTransaction } from '../store/db';
 import { recordDirectoryUsers } from '../store/runs';
 import { addDirectoryUsers, clearDirectorySnapshot } from '../store/snapshots';
 import { replaceRunWarnings } from '../store/warnings';
+import { saveRunMarker } from '../store/facts';
 
 export async function snapshotDirectory(deps: Pick<RunServices, 'db' | 'config' | 'logger'>, runId: string, heartbeat: Heartbeat): Promise<{ users: number; warnings: number }> {
   const { db, config } = deps;
@@ -27,6 +28,8 @@ export async function snapshotDirectory(deps: Pick<RunServices, 'db' | 'config' 
   const { userCount, disabledCount, warnings } = snapshot;
   await inTransaction(db, async (trx) => {
     await replaceRunWarnings(trx, runId, warnings);
+    // Where the next delta reads changes from, once this run has applied (src/reconcile/finish.ts).
+    await saveRunMarker(trx, runId, snapshot.marker ?? null);
     // The shrink guard compares enabled users: disabling half a group is a shrink too.
     await recordDirectoryUsers(trx, runId, userCount - disabledCount);
   });

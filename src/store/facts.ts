@@ -4,10 +4,14 @@
  *   - `adopt:<run>`            users a reconcile adopts and managed users to clear, recorded when it completes;
  *   - `notZoomUser:<email>`    when Zoom last said the user is not a Zoom user (create deferred);
  *   - `lastGoodDirectoryUsers` the directory size of the last completed reconcile (shrink guard);
- *   - `zccAccountUsers`        ZCC users at the last full listing (admin jobs: search or list).
+ *   - `zccAccountUsers`        ZCC users at the last full listing (admin jobs: search or list);
+ *   - `marker:<run>`           the directory's change marker a run read before the directory;
+ *   - `directoryMarker`        the marker of the last applied run: delta runs read changes since it;
+ *   - `lastNames`              the role and queue ids the last run resolved (delta runs reuse them).
  * The key families are declared here once, with their value types, so nothing else spells a key.
  */
 import type { StoreOrTx } from './db';
+import type { ChangeMarker } from '../ldap/changes';
 
 /** Role and queue name → id maps resolved at the start of a run, used by every chunk. */
 export interface NameMaps {
@@ -27,11 +31,14 @@ export interface AdoptionFacts {
 interface GlobalFacts {
   lastGoodDirectoryUsers: number;
   zccAccountUsers: number;
+  directoryMarker: { marker: ChangeMarker; runId: string; at: string };
+  lastNames: NameMaps;
 }
 
 const NAMES = 'names:';
 const ADOPT = 'adopt:';
 const NOT_ZOOM_USER = 'notZoomUser:';
+const MARKER = 'marker:';
 
 async function put(db: StoreOrTx, key: string, value: unknown): Promise<void> {
   await db('kv').insert({ key, value: JSON.stringify(value) }).onConflict('key').merge();
@@ -52,6 +59,9 @@ export async function loadNames(db: StoreOrTx, runId: string): Promise<NameMaps>
   if (!names) throw new Error(`run ${runId}: role and queue names were not resolved (snapshot missing)`);
   return names;
 }
+
+export const saveRunMarker = (db: StoreOrTx, runId: string, marker: ChangeMarker | null): Promise<void> => put(db, MARKER + runId, marker);
+export const loadRunMarker = (db: StoreOrTx, runId: string): Promise<ChangeMarker | null> => get(db, MARKER + runId);
 
 export const saveAdoptionFacts = (db: StoreOrTx, runId: string, facts: AdoptionFacts): Promise<void> => put(db, ADOPT + runId, facts);
 export const loadAdoptionFacts = (db: StoreOrTx, runId: string): Promise<AdoptionFacts | null> => get(db, ADOPT + runId);

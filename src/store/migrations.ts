@@ -229,6 +229,36 @@ const migrations: Migration[] = [
       await knex.schema.alterTable('directory_snapshot', (t) => t.dropColumn('disabled'));
     },
   },
+  {
+    name: '009_delta_and_on_demand',
+    async up(knex) {
+      // Which kind of reconcile a run is: the whole directory (`full`), what changed since the
+      // last run (`delta`) or named users (`sync`). Runs list and reports show it.
+      await knex.schema.alterTable('runs', (t) => t.string('scope').notNullable().defaultTo('full'));
+      // The directory as the last applied run saw it (a directory_snapshot row without run id):
+      // a delta run compares the directory with it and plans only the users who differ.
+      await knex.schema.createTable('directory_mirror', (t) => {
+        t.string('email').primary();
+        t.string('display_name');
+        t.string('unique_id');
+        t.string('dn');
+        t.text('groups');
+        t.boolean('disabled').notNullable().defaultTo(false);
+      });
+      // The users a delta or on-demand run plans: its managed users are read for these only
+      // (every other managed user is outside the run, not a leaver).
+      await knex.schema.createTable('run_scope', (t) => {
+        t.string('run_id').notNullable();
+        t.string('email').notNullable();
+        t.primary(['run_id', 'email']);
+      });
+    },
+    async down(knex) {
+      await knex.schema.dropTableIfExists('run_scope');
+      await knex.schema.dropTableIfExists('directory_mirror');
+      await knex.schema.alterTable('runs', (t) => t.dropColumn('scope'));
+    },
+  },
 ];
 
 /** knex MigrationSource over the in-code list above. */

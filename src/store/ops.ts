@@ -125,6 +125,12 @@ export async function runFailures(db: StoreOrTx, runId: string, limit?: number):
   return rows.map((r) => ({ email: r.email, kind: r.kind, outcome: r.status, error: r.error }));
 }
 
+/** Users with an op that failed or was skipped (a user Zoom does not know is not a failure to retry: it is deferred). */
+export async function usersWithFailedOps(db: StoreOrTx, runId: string): Promise<string[]> {
+  const rows: Array<{ email: string }> = await db('ops').where({ run_id: runId }).whereIn('status', ['failed', 'license_exhausted', 'skipped']).distinct('email');
+  return rows.map((r) => r.email);
+}
+
 export async function countRunFailures(db: StoreOrTx, runId: string): Promise<number> {
   const rows = await db('ops').where({ run_id: runId }).whereIn('status', FAILED_STATUSES).count<{ n: number }[]>({ n: '*' });
   return Number(rows[0]?.n ?? 0);

@@ -7,6 +7,8 @@ import type { PlanSummary } from '../domain/types';
 import type { RunResult, RunStatus } from '../domain/runs';
 
 export type RunKind = 'reconcile' | 'plan' | 'assign' | 'edit' | 'remove';
+/** What a reconcile reads and plans: the whole directory, what changed since the last run, or named users. */
+export type RunScope = 'full' | 'delta' | 'sync';
 
 export interface RunRow {
   id: string;
@@ -19,6 +21,7 @@ export interface RunRow {
   report: string | null;
   warnings: string | null;
   directory_users: number | null;
+  scope: RunScope;
   created_at: string;
   updated_at: string;
   finished_at: string | null;
@@ -34,6 +37,8 @@ export interface NewRun {
   kind: RunKind;
   trigger: string;
   status: RunStatus;
+  /** Reconciles only; `full` when absent. */
+  scope?: RunScope;
 }
 
 const now = () => new Date().toISOString();
@@ -46,7 +51,7 @@ export async function getRun(db: StoreOrTx, id: string): Promise<RunRow | undefi
 export async function createRun(db: StoreOrTx, run: NewRun): Promise<void> {
   const at = now();
   await db('runs')
-    .insert({ id: run.id, workflow_id: run.workflowId, temporal_run_id: run.temporalRunId, kind: run.kind, trigger: run.trigger, status: run.status, created_at: at, updated_at: at })
+    .insert({ id: run.id, workflow_id: run.workflowId, temporal_run_id: run.temporalRunId, kind: run.kind, trigger: run.trigger, status: run.status, scope: run.scope ?? 'full', created_at: at, updated_at: at })
     .onConflict('id')
     .ignore();
 }
@@ -119,9 +124,10 @@ export async function closeAbandonedRun(db: StoreOrTx, id: string): Promise<void
   await db('runs').where({ id }).update({ status: 'failed', updated_at: now(), finished_at: now() });
 }
 
-/** The last reconcile that completed (applied without failing), or null. */
+/** The last full reconcile that completed (applied without failing), or null. Delta and on-demand
+ *  runs do not count: they read a part of the directory, and staleness is about the safety net. */
 export async function lastCompletedReconcile(db: StoreOrTx): Promise<RunRow | null> {
-  return (await db<RunRow>('runs').where({ kind: 'reconcile', status: 'completed' }).orderBy('finished_at', 'desc').first()) ?? null;
+  return (await db<RunRow>('runs').where({ kind: 'reconcile', status: 'completed', scope: 'full' }).orderBy('finished_at', 'desc').first()) ?? null;
 }
 
 /** The newest run of a kind (any status, still running included), or null. */
@@ -129,9 +135,9 @@ export async function latestRunOfKind(db: StoreOrTx, kind: RunKind): Promise<Run
   return (await db<RunRow>('runs').where({ kind }).orderBy('created_at', 'desc').first()) ?? null;
 }
 
-/** The newest reconcile that ended (skipped ones aside: they did nothing), or null. */
+/** The newest full reconcile that ended (skipped ones aside: they did nothing), or null. */
 export async function lastFinishedReconcile(db: StoreOrTx): Promise<RunRow | null> {
-  const row = await db<RunRow>('runs').where({ kind: 'reconcile' }).whereNotNull('finished_at').whereNot({ status: 'skipped' }).orderBy('finished_at', 'desc').first();
+  const row = await db<RunRow>('runs').where({ kind: 'reconcile', scope: 'full' }).whereNotNull('finished_at').whereNot({ status: 'skipped' }).orderBy('finished_at', 'desc').first();
   return row ?? null;
 }
 
@@ -164,7 +170,7 @@ export async function storeResponds(db: StoreOrTx): Promise<void> {
   await db('runs').select('id').limit(1);
 }
 
-/** The ids of the newest completed reconciles, newest first (the staleness alarm's recovery check). */
+/** The ids of the newest completed full reconciles, newest first (the staleness alarm's recovery check). */
 export async function recentCompletedReconciles(db: StoreOrTx, limit: number): Promise<string[]> {
-  return db('runs').where({ kind: 'reconcile', status: 'completed' }).orderBy('finished_at', 'desc').limit(limit).pluck('id');
+  return db('runs').where({ kind: 'reconcile', status: 'completed', scope: 'full' }).orderBy('finished_at', 'desc').limit(limit).pluck('id');
 }

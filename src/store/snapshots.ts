@@ -12,7 +12,7 @@ import { insertInSlices } from './bulk';
 import type { ActualUser, DirectoryUser, ManagedRecord } from '../domain/types';
 import { chunk } from '../util/chunk';
 
-const SNAPSHOT_TABLES = ['directory_snapshot', 'cc_snapshot', 'cc_queue_members'];
+const SNAPSHOT_TABLES = ['directory_snapshot', 'cc_snapshot', 'cc_queue_members', 'run_scope'];
 
 export async function clearDirectorySnapshot(db: StoreOrTx, runId: string): Promise<void> {
   await db('directory_snapshot').where({ run_id: runId }).delete();
@@ -93,12 +93,15 @@ type SnapshotRow = { email: string } & Record<string, string | null>;
  * the smallest last email among the sources that filled their read, so no source has an unread
  * email inside the range.
  */
-export async function readPlanSlice(tx: Knex.Transaction, runId: string, lo: string, size: number): Promise<PlanSlice> {
+export async function readPlanSlice(tx: Knex.Transaction, runId: string, lo: string, size: number, scoped = false): Promise<PlanSlice> {
   const after = emailsAfter(tx, lo);
   // One after another: a transaction is one connection, and pg refuses overlapping queries on it.
   const dirRows: SnapshotRow[] = await after(tx('directory_snapshot').where('run_id', runId)).limit(size);
   const ccRows: SnapshotRow[] = await after(tx('cc_snapshot').where('run_id', runId)).limit(size);
-  const managedRows: SnapshotRow[] = await after(tx('managed_users').whereNull('removed_at')).limit(size);
+  // A delta or on-demand run plans its scope only: the other managed users are outside it, not leavers.
+  const managed = tx('managed_users').whereNull('removed_at');
+  if (scoped) managed.whereIn('email', tx('run_scope').where('run_id', runId).select('email'));
+  const managedRows: SnapshotRow[] = await after(managed).limit(size);
   let hi: string | null = null;
   for (const rows of [dirRows, ccRows, managedRows]) {
     if (rows.length === size) {
@@ -122,9 +125,9 @@ export async function readPlanSlice(tx: Knex.Transaction, runId: string, lo: str
   // Queue membership of the slice's ZCC users, in queue-name order.
   for (const m of await after(tx('cc_queue_members').where('run_id', runId), hi).select('email', 'queue')) actual.get(m.email)?.queues.push(m.queue);
   for (const u of actual.values()) u.queues.sort();
-  const managed = new Map<string, ManagedRecord>();
-  for (const r of managedRows.filter(inSlice)) managed.set(r.email, { email: r.email, userId: r.user_id, deactivatedAt: r.deactivated_at });
-  return { directory, actual, managed, hi };
+  const managedUsers = new Map<string, ManagedRecord>();
+  for (const r of managedRows.filter(inSlice)) managedUsers.set(r.email, { email: r.email, userId: r.user_id, deactivatedAt: r.deactivated_at });
+  return { directory, actual, managed: managedUsers, hi };
 }
 
 /**
