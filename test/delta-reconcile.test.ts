@@ -1,0 +1,174 @@
+/**
+ * Delta reconciles end to end (issue 14): real slapd, emulator, Temporal and worker; the delta
+ * workflow started directly, as the delta schedule starts it.
+ *
+ * - before any full run has applied, a delta falls back to a full reconcile (it has nothing to
+ *   compare with);
+ * - idle: nothing changed → no run, no Zoom call;
+ * - a joiner, a leaver and a user whose only change ZCC does not see (a password): the run plans
+ *   and applies the two users who differ, reads only their ZCC state (no listing), and a full plan
+ *   afterwards is empty;
+ * - guards hold a delta run as they hold a full one;
+ * - a full run that meets a delta run waits for it instead of being skipped (and then has
+ *   nothing to do).
+ */
+import { randomUUID } from 'node:crypto';
+import type { Client } from '@temporalio/client';
+import { addGroupMember, addUser, modifyUser, removeGroupMember } from './support/ldap-admin';
+import { startSyncEnv, type SyncEnv } from './support/sync-env';
+import type { DirectorySpec } from '../devstack/ldif';
+import type { Seed } from '../emulator/types';
+import { progressQuery } from '../workflows/definitions';
+import { deltaReconcileWorkflow, type DeltaResult } from '../workflows/scoped-reconcile';
+
+const uid = (i: number) => `dl${String(i).padStart(3, '0')}`;
+const mail = (i: number) => `${uid(i)}@example.com`;
+const range = (a: number, b: number) => Array.from({ length: b - a + 1 }, (_, k) => a + k);
+const G = (cn: string) => `cn=${cn},ou=groups,dc=example,dc=com`;
+
+const directory: DirectorySpec = {
+  users: range(1, 30).map((i) => ({ uid: uid(i), displayName: `Delta Test ${i}` })),
+  groups: [
+    { cn: 'dl-agents', members: range(1, 20).map(uid) },
+    { cn: 'dl-supervisors', members: range(21, 25).map(uid) },
+  ],
+};
+const seed: Seed = {
+  accountUsers: range(1, 60).map((i) => ({ email: mail(i), name: `Delta Test ${i}` })),
+  roles: [{ name: 'Agent' }, { name: 'Supervisor' }],
+  queues: [{ name: 'Support' }, { name: 'Escalations' }],
+  licenses: { essentials: 100, premium: 100 },
+};
+
+let env: SyncEnv;
+let client: Client;
+const ldap = () => ({ url: env.ldap!.url, adminDN: env.ldap!.adminDN, adminPassword: env.ldap!.adminPassword });
+const zccUser = async (email: string) => (await env.emu.state()).users.find((u) => u.email === email);
+const delta = (): Promise<DeltaResult> =>
+  client.workflow.execute(deltaReconcileWorkflow, { args: [{ trigger: 'jest' }], taskQueue: env.taskQueue, workflowId: `delta-${randomUUID()}` });
+const planSummary = async () => JSON.parse((await env.cli(['plan', '--json'])).stdout).summary as Record<string, number>;
+const EMPTY = { create: 0, update: 0, queueAdd: 0, queueRemove: 0, deactivate: 0, remove: 0 };
+/** Calls by endpoint made since the last reset. */
+const calls = () => env.emu.stats().calls;
+
+beforeAll(async () => {
+  env = await startSyncEnv({
+    directory,
+    seed,
+    config: {
+      mappings: [
+        { group: G('dl-agents'), role: 'Agent', package: 'essentials', queues: ['Support'] },
+        { group: G('dl-supervisors'), role: 'Supervisor', package: 'premium', queues: ['Support', 'Escalations'], priority: 10 },
+      ],
+      policy: { leaver: 'deactivate', removeAfterDays: 30, guards: { maxRemovals: 3, maxRemovalPercent: 50, maxShrinkPercent: 50 } },
+    },
+  });
+  client = env.worker!.client;
+}, 120_000);
+
+afterAll(async () => {
+  await env?.stop();
+});
+
+test('before any applied run, a delta falls back to a full reconcile', async () => {
+  const r = await delta();
+  expect(r.outcome).toBe('full');
+  expect(r.detail).toMatch(/no reconcile has applied yet/);
+  expect(r.run?.status).toBe('completed');
+  expect(await zccUser(mail(21))).toMatchObject({ role: 'Supervisor', access: 'active' });
+  expect(await planSummary()).toMatchObject(EMPTY);
+});
+
+test('nothing changed: idle, no run and no Zoom call', async () => {
+  env.emu.resetStats();
+  const runsBefore = await env.db('runs').count({ n: '*' }).first();
+  const r = await delta();
+  expect(r).toMatchObject({ outcome: 'idle', run: null });
+  expect(calls()).toEqual({});
+  expect(await env.db('runs').count({ n: '*' }).first()).toEqual(runsBefore);
+});
+
+test('a joiner and a leaver are applied, a password change is not a change, and only their ZCC state is read', async () => {
+  await addUser(ldap(), { uid: uid(40), displayName: 'Delta Joiner 40' }, ['dl-agents']);
+  await removeGroupMember(ldap(), 'dl-agents', uid(3));
+  await modifyUser(ldap(), uid(4), { userPassword: 'another-secret' });
+  env.emu.resetStats();
+  const r = await delta();
+  expect(r.outcome).toBe('run');
+  expect(r.run?.status).toBe('completed');
+  expect(r.run?.summary).toMatchObject({ create: 1, queueAdd: 1, deactivate: 1, queueRemove: 1 });
+  expect(await zccUser(mail(40))).toMatchObject({ role: 'Agent', package: 'essentials', access: 'active', queues: ['Support'] });
+  expect(await zccUser(mail(3))).toMatchObject({ access: 'inactive', queues: [] });
+  // Per user: one search by email, and the queues of the user who holds a license; no listing.
+  const reads = Object.fromEntries(Object.entries(calls()).filter(([k]) => k.startsWith('GET ')));
+  expect(reads).toEqual({ 'GET /contact_center/users': 2, 'GET /contact_center/users/{userId}/queues': 1 });
+  const run = await env.db('runs').where({ id: r.run!.runId }).first();
+  expect(run.scope).toBe('delta');
+  expect(await planSummary()).toMatchObject(EMPTY);
+  // The next poll is idle: the marker moved with the applied run.
+  expect((await delta()).outcome).toBe('idle');
+});
+
+test('a mover between mapped groups gets the other role and queues', async () => {
+  await removeGroupMember(ldap(), 'dl-agents', uid(5));
+  await addGroupMember(ldap(), 'dl-supervisors', uid(5));
+  const r = await delta();
+  expect(r.run?.status).toBe('completed');
+  const mover = await zccUser(mail(5));
+  expect(mover).toMatchObject({ role: 'Supervisor', package: 'premium' });
+  expect([...(mover?.queues ?? [])].sort()).toEqual(['Escalations', 'Support']);
+  expect(await planSummary()).toMatchObject(EMPTY);
+});
+
+test('the guards hold a delta run: 4 leavers against a limit of 3, rejected, nothing changed', async () => {
+  for (const i of [6, 7, 8, 9]) await removeGroupMember(ldap(), 'dl-agents', uid(i));
+  const workflowId = `delta-${randomUUID()}`;
+  const handle = await client.workflow.start(deltaReconcileWorkflow, { args: [{ trigger: 'jest' }], taskQueue: env.taskQueue, workflowId });
+  let held = null;
+  for (let i = 0; i < 100 && !held; i++) {
+    held = await env.db('runs').where({ workflow_id: workflowId, status: 'held' }).first();
+    if (!held) await new Promise((r) => setTimeout(r, 200));
+  }
+  expect(held?.scope).toBe('delta');
+  expect((await handle.query(progressQuery)).heldReasons.join('\n')).toMatch(/deactivates or removes 4 users .*limit 3 \(policy\.guards\.maxRemovals\)/);
+  await handle.executeUpdate('reject', { args: [{ by: 'jest' }] });
+  const r = await handle.result();
+  expect(r.run?.status).toBe('rejected');
+  expect((await zccUser(mail(6)))?.access).toBe('active');
+  // Not applied: the next delta sees the same changes again.
+  const again = await client.workflow.start(deltaReconcileWorkflow, { args: [{ trigger: 'jest' }], taskQueue: env.taskQueue, workflowId: `delta-${randomUUID()}` });
+  for (let i = 0; i < 100; i++) {
+    if (await env.db('runs').where({ workflow_id: again.workflowId, status: 'held' }).first()) break;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  await again.executeUpdate('approve', { args: [{ by: 'jest' }] });
+  expect((await again.result()).run?.status).toBe('completed');
+  expect((await zccUser(mail(6)))?.access).toBe('inactive');
+  expect(await planSummary()).toMatchObject(EMPTY);
+});
+
+test('a full run that meets a delta run waits for it instead of being skipped', async () => {
+  await addUser(ldap(), { uid: uid(41), displayName: 'Delta Joiner 41' }, ['dl-agents']);
+  // Every call takes 1.5 s: the delta run is still writing when the full run begins.
+  env.emu.setFaults({ rules: { '*': { latencyMs: 1500 } } });
+  try {
+    const d = await client.workflow.start(deltaReconcileWorkflow, { args: [{ trigger: 'jest' }], taskQueue: env.taskQueue, workflowId: `delta-${randomUUID()}` });
+    for (let i = 0; i < 100; i++) {
+      if (await env.db('runs').where({ workflow_id: d.workflowId }).first()) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const full = await env.cli(['apply', '--yes', '--json', '--as', 'jest']);
+    const fullRun = JSON.parse(full.stdout);
+    expect(fullRun.status).toBe('completed');
+    const deltaRun = await env.db('runs').where({ workflow_id: d.workflowId }).first();
+    expect(deltaRun.status).toBe('completed');
+    const fullRow = await env.db('runs').where({ id: fullRun.runId }).first();
+    // One writer at a time: the full run planned after the delta run had finished.
+    expect(fullRow.scope).toBe('full');
+    expect(fullRow.finished_at > deltaRun.finished_at).toBe(true);
+    expect(fullRun.summary).toMatchObject(EMPTY);
+  } finally {
+    env.emu.setFaults(undefined);
+  }
+  expect(await zccUser(mail(41))).toMatchObject({ role: 'Agent', access: 'active' });
+}, 120_000);
