@@ -8,6 +8,7 @@ import { collectSecretValues } from '../../src/config/secrets';
 import { redactSecrets } from '../../src/log/redact';
 import { connectTemporal, resolveTemporalAddress } from '../../src/temporal/connection';
 import { connectDirectory } from '../../src/ldap/connect';
+import { checkDeltaReadiness, readinessText } from '../../src/ldap/delta-readiness';
 import { createMailer } from '../../src/mail/mailer';
 import { createZoomClient } from '../../src/zoom/client';
 import { EXIT_FAILED, EXIT_OK, loadConfigOrExit, printJson, printLine, setExitCode, type ConfigOptions, type JsonOptions } from '../common';
@@ -63,10 +64,15 @@ async function checkLdap(config: Config): Promise<string> {
   } catch (err) {
     throw new Error(`${(err as Error).message} (${type}${warning})`);
   }
-  await client.unbind().catch(() => undefined);
+  let delta: string;
+  try {
+    delta = readinessText(await checkDeltaReadiness(client, dir));
+  } finally {
+    await client.unbind().catch(() => undefined);
+  }
   const how = dir.startTls ? ' with StartTLS' : '';
   const bound = dir.bindDN ? `bound as ${dir.bindDN} to ${dir.url}${how}` : `connected anonymously to ${dir.url}${how}`;
-  return `${bound} (${type}${warning})`;
+  return `${bound} (${type}${warning}); ${delta}`;
 }
 
 async function checkSmtp(config: Config): Promise<string> {

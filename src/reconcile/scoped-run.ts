@@ -16,7 +16,7 @@ import { InputError } from '../domain/errors';
 import type { DirectoryUser } from '../domain/types';
 import { DirectoryError, connectDirectory } from '../ldap/connect';
 import { normalizeDn } from '../ldap/dn';
-import { readChangeMarker, readDirectoryChanges, readNamedUsers, markerText, type ChangeMarker, type DirectoryChanges } from '../ldap/changes';
+import { compareMarkers, readChangeMarker, readDirectoryChanges, readNamedUsers, markerText, type ChangeMarker, type DirectoryChanges } from '../ldap/changes';
 import type { RunServices } from '../runs/services';
 import { inTransaction } from '../store/db';
 import { getFact, putFact, saveRunMarker } from '../store/facts';
@@ -53,8 +53,9 @@ export async function pollDirectoryChanges(deps: Deps, start: ScopedRunStart): P
   const busy = await deps.otherActiveReconcile(start.runId);
   if (busy) return { outcome: 'busy', detail: `another reconcile (${busy}) is running` };
 
-  const now = await directoryCall(() => currentMarker(deps));
-  if (now && sameMarker(now, stored.marker)) return { outcome: 'idle', detail: `no change since ${markerText(stored.marker)}` };
+  const now = compareMarkers(stored.marker, await directoryCall(() => currentMarker(deps)));
+  if (now.kind === 'idle') return { outcome: 'idle', detail: `no change since ${markerText(stored.marker)}` };
+  if (now.kind === 'full') return { outcome: 'full', detail: now.reason };
 
   const mirror = await readMirror(db);
   const byDn = new Map(mirror.map((u) => [normalizeDn(u.dn), u] as const));
@@ -142,10 +143,6 @@ async function currentMarker(deps: Deps): Promise<ChangeMarker | null> {
   } finally {
     await client.unbind().catch(() => undefined);
   }
-}
-
-function sameMarker(a: ChangeMarker, b: ChangeMarker): boolean {
-  return JSON.stringify(a) === JSON.stringify(b) && a.kind !== 'timestamp';
 }
 
 /** A wrong password, a missing group or a bad filter will not heal by retrying: fail now. */

@@ -17,6 +17,9 @@ export async function snapshotDirectory(deps: Pick<RunServices, 'db' | 'config' 
   // Users are written as the read hands them over (500 at a time), so the worker never holds
   // the whole snapshot twice; a retried activity starts by dropping what an earlier try wrote.
   await clearDirectorySnapshot(db, runId);
+  // Without a marker of its own (no syncprov's contextCSN, no AD USN), deltas read the entries
+  // modified since the read began (modifyTimestamp, with an overlap for clock skew).
+  const startedAt = new Date().toISOString();
   let snapshot: Awaited<ReturnType<typeof readDirectory>>;
   try {
     snapshot = await readDirectory(config.directory, groups, deps.logger, heartbeat, (users: DirectoryUser[]) => addDirectoryUsers(db, runId, users));
@@ -29,7 +32,7 @@ export async function snapshotDirectory(deps: Pick<RunServices, 'db' | 'config' 
   await inTransaction(db, async (trx) => {
     await replaceRunWarnings(trx, runId, warnings);
     // Where the next delta reads changes from, once this run has applied (src/reconcile/finish.ts).
-    await saveRunMarker(trx, runId, snapshot.marker ?? null);
+    await saveRunMarker(trx, runId, snapshot.marker ?? { kind: 'timestamp', at: startedAt });
     // The shrink guard compares enabled users: disabling half a group is a shrink too.
     await recordDirectoryUsers(trx, runId, userCount - disabledCount);
   });
