@@ -1,6 +1,8 @@
 /**
  * Directory snapshot: who is in the mapped groups, with email, display name and unique id.
  *
+ * 0. The directory's change marker (./changes/marker.ts), read first and returned with the
+ *    snapshot: delta runs read what changed since it. Unavailable → null; never fails the read.
  * 1. Read each mapped group entry (base search, member attribute; AD ranged retrieval
  *    `member;range=0-1499` followed to the end). A mapped group that does not exist fails the
  *    read: a typo in a group DN must not look like "everyone left".

@@ -80,13 +80,28 @@ export async function readDirectoryChangesWith(
 
   const reader = new DirectoryReader(client, dir);
   const warnings: DirectoryWarning[] = [];
+  // Milliseconds per step, for the log: where a slow delta spends its time.
+  const phases: Record<string, number> = {};
+  let mark = performance.now();
+  const phase = (name: string) => {
+    const t = performance.now();
+    phases[name] = Math.round(t - mark);
+    mark = t;
+  };
+  phase('marker');
   const changed = await readChangedUsers(reader, changedSinceFilter(since, opts.overlapSeconds), warnings);
+  phase('changedUsers');
   const users = recordsFromMirror(mirror, changed.notUsers);
   for (const [key, rec] of changed.users) users.set(key, rec);
+  phase('mirror');
   const membership = await readMembership(reader, mapped, users, warnings);
+  phase('membership');
   const disabledLookups = await markDisabledByLookup(reader, users, membership.lookedUp);
+  phase('disabled');
   const current = provisionedUsers(reader, mapped, membership.groups, users, warnings);
+  phase('users');
   const diff = compareWithMirror(current, mirror);
+  phase('compare');
 
   const stats = {
     groupsRead: reader.stats.groupsRead,
@@ -94,6 +109,6 @@ export async function readDirectoryChangesWith(
     lookups: membership.lookups + disabledLookups,
     ms: Math.round(performance.now() - t0),
   };
-  logger.info({ since: markerText(since), marker: markerText(marker), members: current.size, changed: diff.changed.length, gone: diff.gone.length, warnings: warnings.length, ...stats }, 'directory: changes read');
+  logger.info({ since: markerText(since), marker: markerText(marker), members: current.size, changed: diff.changed.length, gone: diff.gone.length, warnings: warnings.length, ...stats, phases }, 'directory: changes read');
   return { kind: 'changes', marker, changed: diff.changed, gone: diff.gone, warnings, stats };
 }
