@@ -13,13 +13,17 @@
  *   nothing to do).
  */
 import { randomUUID } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import type { Client } from '@temporalio/client';
 import { addGroupMember, addUser, modifyUser, removeGroupMember } from './support/ldap-admin';
 import { startSyncEnv, type SyncEnv } from './support/sync-env';
 import type { DirectorySpec } from '../devstack/ldif';
 import type { Seed } from '../emulator/types';
 import { progressQuery } from '../workflows/definitions';
-import { deltaReconcileWorkflow, type DeltaResult } from '../workflows/scoped-reconcile';
+import { deltaReconcileWorkflow, syncUsersWorkflow, type DeltaResult } from '../workflows/scoped-reconcile';
+import { addRunScope } from '../src/store/mirror';
 
 const uid = (i: number) => `dl${String(i).padStart(3, '0')}`;
 const mail = (i: number) => `${uid(i)}@example.com`;
@@ -44,8 +48,14 @@ let env: SyncEnv;
 let client: Client;
 const ldap = () => ({ url: env.ldap!.url, adminDN: env.ldap!.adminDN, adminPassword: env.ldap!.adminPassword });
 const zccUser = async (email: string) => (await env.emu.state()).users.find((u) => u.email === email);
-const delta = (): Promise<DeltaResult> =>
-  client.workflow.execute(deltaReconcileWorkflow, { args: [{ trigger: 'jest' }], taskQueue: env.taskQueue, workflowId: `delta-${randomUUID()}` });
+async function delta(record?: string): Promise<DeltaResult> {
+  const handle = await client.workflow.start(deltaReconcileWorkflow, { args: [{ trigger: 'jest' }], taskQueue: env.taskQueue, workflowId: `delta-${randomUUID()}` });
+  const result = await handle.result();
+  // ZCC_RECORD_HISTORIES=DIR writes the run's history: the replay fixtures of test/workflow-replay.test.ts.
+  const dir = process.env.ZCC_RECORD_HISTORIES;
+  if (record && dir) writeFileSync(path.join(dir, record), historyToJSON(await handle.fetchHistory()));
+  return result;
+}
 const planSummary = async () => JSON.parse((await env.cli(['plan', '--json'])).stdout).summary as Record<string, number>;
 const EMPTY = { create: 0, update: 0, queueAdd: 0, queueRemove: 0, deactivate: 0, remove: 0 };
 /** Calls by endpoint made since the last reset. */
@@ -93,7 +103,7 @@ test('a joiner and a leaver are applied, a password change is not a change, and 
   await removeGroupMember(ldap(), 'dl-agents', uid(3));
   await modifyUser(ldap(), uid(4), { userPassword: 'another-secret' });
   env.emu.resetStats();
-  const r = await delta();
+  const r = await delta('delta-history.json');
   expect(r.outcome).toBe('run');
   expect(r.run?.status).toBe('completed');
   expect(r.run?.summary).toMatchObject({ create: 1, queueAdd: 1, deactivate: 1, queueRemove: 1 });
@@ -144,6 +154,25 @@ test('the guards hold a delta run: 4 leavers against a limit of 3, rejected, not
   await again.executeUpdate('approve', { args: [{ by: 'jest' }] });
   expect((await again.result()).run?.status).toBe('completed');
   expect((await zccUser(mail(6)))?.access).toBe('inactive');
+  expect(await planSummary()).toMatchObject(EMPTY);
+});
+
+test('on demand: the named users are synced now, an unknown one is reported', async () => {
+  await addUser(ldap(), { uid: uid(42), displayName: 'Delta Joiner 42' }, ['dl-supervisors']);
+  const runId = `syn-${randomUUID().replace(/-/g, '').slice(0, 16)}`;
+  await addRunScope(env.db, runId, [mail(42), 'nobody@example.com']);
+  const handle = await client.workflow.start(syncUsersWorkflow, { args: [{ runId, trigger: 'jest' }], taskQueue: env.taskQueue, workflowId: `sync-${runId}` });
+  const r = await handle.result();
+  const dir = process.env.ZCC_RECORD_HISTORIES;
+  if (dir) writeFileSync(path.join(dir, 'sync-users-history.json'), historyToJSON(await handle.fetchHistory()));
+  expect(r.run).toMatchObject({ runId, status: 'completed', summary: { create: 1, queueAdd: 2 } });
+  expect(r.notFound).toEqual(['nobody@example.com']);
+  expect(await zccUser(mail(42))).toMatchObject({ role: 'Supervisor', package: 'premium', access: 'active' });
+  expect((await env.db('runs').where({ id: runId }).first()).scope).toBe('sync');
+  // An on-demand run leaves the delta's marker where it was: the next delta still sees the joiner,
+  // finds them in the mirror as synced, and plans nothing.
+  const next = await delta();
+  expect(next.outcome).toBe('idle');
   expect(await planSummary()).toMatchObject(EMPTY);
 });
 

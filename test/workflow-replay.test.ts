@@ -44,3 +44,18 @@ test('an admin job (users assign) recorded before the run lifecycle was shared r
   expect(names).toEqual(['prepareJob', ...Array(6).fill('applyChunk'), 'finishJob', 'deliverJobEmails']);
   await Worker.runReplayHistory({ workflowBundle: { codePath: testStack().workflowBundlePath } }, history, 'admin-job');
 });
+
+test('a delta reconcile and an on-demand sync recorded when they were introduced replay', async () => {
+  // Recorded at the first version of workflows/scoped-reconcile.ts by test/delta-reconcile.test.ts
+  // with ZCC_RECORD_HISTORIES=test/fixtures: a delta run of a joiner and a leaver (4 ops, 4 chunks),
+  // and `users sync` of a joiner (3 ops). Any reordering of their activities fails the replay.
+  const delta = fixture('delta-history.json');
+  const deltaNames = delta.events?.map((e) => e.activityTaskScheduledEventAttributes?.activityType?.name).filter(Boolean);
+  expect(deltaNames?.slice(0, 3)).toEqual(['pollDirectoryChanges', 'snapshotScopeInContactCenter', 'computePlan']);
+  expect(deltaNames?.slice(-2)).toEqual(['finishRun', 'deliverEmails']);
+  await Worker.runReplayHistory({ workflowBundle: { codePath: testStack().workflowBundlePath } }, delta, 'delta');
+  const sync = fixture('sync-users-history.json');
+  const syncNames = sync.events?.map((e) => e.activityTaskScheduledEventAttributes?.activityType?.name).filter(Boolean);
+  expect(syncNames?.slice(0, 3)).toEqual(['prepareUserSync', 'snapshotScopeInContactCenter', 'computePlan']);
+  await Worker.runReplayHistory({ workflowBundle: { codePath: testStack().workflowBundlePath } }, sync, 'sync-users');
+});
