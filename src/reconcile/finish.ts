@@ -13,12 +13,13 @@ import { loadAdoptionFacts, loadRunMarker, putFact } from '../store/facts';
 import { forgetMirrorUsers, replaceMirror, updateMirror } from '../store/mirror';
 import { recordAdoptions } from '../store/managed-users';
 import { inTransaction, type StoreOrTx } from '../store/db';
+import { desiredStateFingerprint } from './config-fingerprint';
 
 export interface FinishReconcileInput extends RunEnd {
   mode: 'plan' | 'apply';
 }
 
-export async function finishReconcile(deps: Pick<RunServices, 'db' | 'notify'>, input: FinishReconcileInput): Promise<RunReport> {
+export async function finishReconcile(deps: Pick<RunServices, 'db' | 'notify' | 'config'>, input: FinishReconcileInput): Promise<RunReport> {
   const { db, notify } = deps;
   const run = await getRun(db, input.runId);
   const report = runReportOf(input, run ? parseSummary(run) : null, await countRunFailures(db, input.runId));
@@ -34,7 +35,7 @@ export async function finishReconcile(deps: Pick<RunServices, 'db' | 'notify'>, 
     if (run?.directory_users != null) await putFact(db, 'lastGoodDirectoryUsers', run.directory_users);
     const facts = await loadAdoptionFacts(db, input.runId);
     if (facts) await inTransaction(db, (trx) => recordAdoptions(trx, input.runId, facts));
-    await inTransaction(db, (trx) => commitDirectoryMirror(trx, input.runId, run?.scope ?? 'full'));
+    await inTransaction(db, (trx) => commitDirectoryMirror(trx, input.runId, run?.scope ?? 'full', desiredStateFingerprint(deps.config)));
   }
   return report;
 }
@@ -44,10 +45,10 @@ export async function finishReconcile(deps: Pick<RunServices, 'db' | 'notify'>, 
  * marker the point the next delta reads from (an on-demand run leaves the marker). Users whose
  * change failed are left out of the mirror, so the next delta that runs plans them again.
  */
-async function commitDirectoryMirror(trx: StoreOrTx, runId: string, scope: RunScope): Promise<void> {
+async function commitDirectoryMirror(trx: StoreOrTx, runId: string, scope: RunScope, config: string): Promise<void> {
   if (scope === 'full') await replaceMirror(trx, runId);
   else await updateMirror(trx, runId);
   await forgetMirrorUsers(trx, await usersWithFailedOps(trx, runId));
   const marker = scope === 'sync' ? null : await loadRunMarker(trx, runId);
-  if (marker) await putFact(trx, 'directoryMarker', { marker, runId, at: new Date().toISOString() });
+  if (marker) await putFact(trx, 'directoryMarker', { marker, runId, at: new Date().toISOString(), config });
 }

@@ -13,6 +13,7 @@
  * a changed email plans the old address as a leaver and the new one as a joiner.
  */
 import { InputError } from '../domain/errors';
+import { desiredStateFingerprint } from './config-fingerprint';
 import type { DirectoryUser } from '../domain/types';
 import { DirectoryError, connectDirectory } from '../ldap/connect';
 import { normalizeDn } from '../ldap/dn';
@@ -50,6 +51,9 @@ export async function pollDirectoryChanges(deps: Deps, start: ScopedRunStart): P
   const { db, config, logger } = deps;
   const stored = await getFact(db, 'directoryMarker');
   if (!stored) return { outcome: 'full', detail: 'no reconcile has applied yet, so there is nothing to compare the directory with' };
+  if (stored.config !== desiredStateFingerprint(config)) {
+    return { outcome: 'full', detail: 'the mappings, exclusions or directory settings changed since the last applied run: only a full run applies them to everyone' };
+  }
   const busy = await deps.otherActiveReconcile(start.runId);
   if (busy) return { outcome: 'busy', detail: `another reconcile (${busy}) is running` };
 
@@ -64,7 +68,7 @@ export async function pollDirectoryChanges(deps: Deps, start: ScopedRunStart): P
   if (changes.kind === 'full') return { outcome: 'full', detail: changes.reason };
   if (changes.changed.length === 0 && changes.gone.length === 0) {
     // Changes the contact center does not see (a password, a non-member): move the marker on, no run.
-    await putFact(db, 'directoryMarker', { marker: changes.marker, runId: stored.runId, at: new Date().toISOString() });
+    await putFact(db, 'directoryMarker', { ...stored, marker: changes.marker, at: new Date().toISOString() });
     return { outcome: 'idle', detail: `the directory changed since ${markerText(stored.marker)}, but no member of a mapped group differs` };
   }
   const users = await writeScopedRun(deps, start, 'delta', {

@@ -31,7 +31,8 @@ export interface AdoptionFacts {
 interface GlobalFacts {
   lastGoodDirectoryUsers: number;
   zccAccountUsers: number;
-  directoryMarker: { marker: ChangeMarker; runId: string; at: string };
+  /** `config`: the desired-state fingerprint the run applied (src/reconcile/config-fingerprint.ts). */
+  directoryMarker: { marker: ChangeMarker; runId: string; at: string; config?: string };
   lastNames: NameMaps;
 }
 
