@@ -24,6 +24,9 @@ import type { Seed } from '../emulator/types';
 import { progressQuery } from '../workflows/definitions';
 import { deltaReconcileWorkflow, syncUsersWorkflow, type DeltaResult } from '../workflows/scoped-reconcile';
 import { addRunScope } from '../src/store/mirror';
+import { installMetricsSink } from '../src/metrics/events';
+import { prometheusSink, registry } from '../src/metrics/registry';
+import { byLabel, parseExposition } from './support/prometheus';
 
 const uid = (i: number) => `dl${String(i).padStart(3, '0')}`;
 const mail = (i: number) => `${uid(i)}@example.com`;
@@ -74,9 +77,12 @@ beforeAll(async () => {
     },
   });
   client = env.worker!.client;
+  // The activities run in this process: their metric events go to the worker's registry.
+  installMetricsSink(prometheusSink);
 }, 120_000);
 
 afterAll(async () => {
+  installMetricsSink(null);
   await env?.stop();
 });
 
@@ -92,9 +98,12 @@ test('before any applied run, a delta falls back to a full reconcile', async () 
 test('nothing changed: idle, no run and no Zoom call', async () => {
   env.emu.resetStats();
   const runsBefore = await env.db('runs').count({ n: '*' }).first();
+  const polls = async () => byLabel(parseExposition(await registry.metrics()), 'zcc_sync_delta_polls_total', 'outcome');
+  const before = await polls();
   const r = await delta();
   expect(r).toMatchObject({ outcome: 'idle', run: null });
   expect(calls()).toEqual({});
+  expect((await polls()).idle).toBe((before.idle ?? 0) + 1);
   expect(await env.db('runs').count({ n: '*' }).first()).toEqual(runsBefore);
 });
 

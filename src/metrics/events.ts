@@ -22,6 +22,8 @@ export interface MetricsSink {
   governorWait(label: RateLabel, seconds: number): void;
   directoryRead(users: number, seconds: number): void;
   directoryReadFailed(): void;
+  /** A delta poll ended: idle, busy, full (fell back to a full run) or run; its time in seconds. */
+  deltaPoll(outcome: string, seconds: number): void;
 }
 
 let sink: MetricsSink | null = null;
@@ -42,4 +44,5 @@ export const metrics: MetricsSink = {
   governorWait: (label, seconds) => sink?.governorWait(label, seconds),
   directoryRead: (users, seconds) => sink?.directoryRead(users, seconds),
   directoryReadFailed: () => sink?.directoryReadFailed(),
+  deltaPoll: (outcome, seconds) => sink?.deltaPoll(outcome, seconds),
 };

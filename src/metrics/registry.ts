@@ -96,6 +96,21 @@ export const directoryReadFailures = new Counter({
   registers,
 });
 
+export const deltaPolls = new Counter({
+  name: 'zcc_sync_delta_polls_total',
+  help: 'Delta polls by outcome: idle (nothing that concerns ZCC changed), busy (another reconcile was writing), full (fell back to a full reconcile), run (a delta run started).',
+  labelNames: ['outcome'],
+  registers,
+});
+
+export const deltaPollDuration = new Histogram({
+  name: 'zcc_sync_delta_poll_duration_seconds',
+  help: 'Time of a delta poll: the change marker, and when it moved the membership and changed users read and compared with the mirror.',
+  labelNames: ['outcome'],
+  buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+  registers,
+});
+
 /** The sink the worker installs: each event to its metric. */
 export const prometheusSink: MetricsSink = {
   runStarted: (kind) => runsStarted.inc({ kind }),
@@ -116,4 +131,8 @@ export const prometheusSink: MetricsSink = {
     directoryReadDuration.observe(seconds);
   },
   directoryReadFailed: () => directoryReadFailures.inc(),
+  deltaPoll: (outcome, seconds) => {
+    deltaPolls.inc({ outcome });
+    deltaPollDuration.observe({ outcome }, seconds);
+  },
 };

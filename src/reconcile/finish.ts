@@ -25,7 +25,8 @@ export async function finishReconcile(deps: Pick<RunServices, 'db' | 'notify' | 
   const report = runReportOf(input, run ? parseSummary(run) : null, await countRunFailures(db, input.runId));
   const kind = input.mode === 'plan' ? 'plan' : 'reconcile';
   await finishRunRow(db, { id: input.runId, workflowId: input.workflowId, kind, trigger: run?.trigger ?? 'unknown', status: input.status, report });
-  countRunFinished(run, kind, report);
+  // Delta and on-demand runs are counted apart: they are many, short, and not the safety net.
+  countRunFinished(run, run && run.scope !== 'full' ? run.scope : kind, report);
 
   if (input.mode === 'apply' && input.status !== 'skipped') {
     await notify.userChanges({ runId: input.runId });

@@ -22,7 +22,8 @@ import type { RunServices } from '../runs/services';
 import { inTransaction } from '../store/db';
 import { getFact, putFact, saveRunMarker } from '../store/facts';
 import { addRunScope, readMirror, type MirrorUser } from '../store/mirror';
-import { createRun, recordDirectoryUsers, type RunScope } from '../store/runs';
+import { createRun, getRun, recordDirectoryUsers, type RunScope } from '../store/runs';
+import { metrics } from '../metrics/events';
 import { addDirectoryUsers, clearDirectorySnapshot } from '../store/snapshots';
 import { replaceRunWarnings } from '../store/warnings';
 
@@ -48,6 +49,13 @@ const mappedGroups = (deps: Deps) => [...new Set(deps.config.mappings.map((m) =>
 
 /** A delta poll: ends idle, busy or "run a full reconcile", or starts a delta run with its scope. */
 export async function pollDirectoryChanges(deps: Deps, start: ScopedRunStart): Promise<DeltaPoll> {
+  const t0 = performance.now();
+  const poll = await pollOnce(deps, start);
+  metrics.deltaPoll(poll.outcome, (performance.now() - t0) / 1000);
+  return poll;
+}
+
+async function pollOnce(deps: Deps, start: ScopedRunStart): Promise<DeltaPoll> {
   const { db, config, logger } = deps;
   const stored = await getFact(db, 'directoryMarker');
   if (!stored) return { outcome: 'full', detail: 'no reconcile has applied yet, so there is nothing to compare the directory with' };
@@ -121,6 +129,7 @@ interface ScopedSnapshot {
 /** The run row, its scope, its directory snapshot and warnings, and the directory size for the guards. */
 async function writeScopedRun(deps: Deps, start: ScopedRunStart, scope: RunScope, s: ScopedSnapshot): Promise<number> {
   const emails = new Set<string>([...s.users.map((u) => u.email), ...s.earlierEmails.filter((e): e is string => typeof e === 'string')]);
+  const isNew = !(await getRun(deps.db, start.runId));
   await inTransaction(deps.db, async (trx) => {
     await createRun(trx, { id: start.runId, workflowId: start.workflowId, temporalRunId: start.temporalRunId, kind: 'reconcile', trigger: start.trigger, status: 'planning', scope });
     await clearDirectorySnapshot(trx, start.runId);
@@ -130,6 +139,7 @@ async function writeScopedRun(deps: Deps, start: ScopedRunStart, scope: RunScope
     await saveRunMarker(trx, start.runId, s.marker);
     await recordDirectoryUsers(trx, start.runId, enabledAfter(s));
   });
+  if (isNew) metrics.runStarted(scope);
   return emails.size;
 }
 
