@@ -8,15 +8,18 @@
  * one, two accounts locked by ppolicy — and applies one full reconcile. Then, STEPS times: 1–3
  * random directory mutations written online to slapd (test/support/directory-mutations.ts: joins
  * of new or existing users into mapped or nested groups, leaves, moves between mapped groups,
- * nested-group edits, disables and re-enables, entry deletions, email changes), one delta run
- * (`zcc-sync apply --delta --json`: outcome `run` or `idle`, a run must complete), and a full
- * plan (`zcc-sync plan --json`) that must plan nothing. After every step the emulator must also
- * match the model: an enabled member of a mapped group is active with the role and package of
- * its highest-priority mapping and the union of the queues; any other ZCC user is inactive with
- * no queue.
+ * nested-group edits, disables and re-enables, entry deletions, email changes, some to an address
+ * another entry held before), one delta run (`zcc-sync apply --delta --json`: outcome `run` or
+ * `idle`, a run must complete), and a full plan (`zcc-sync plan --json`) that must plan nothing.
+ * In a quarter of the steps 1–2 more mutations are written while the delta runs (0–2 s after it
+ * starts): a change racing the delta's reads must be picked up by it or by a follow-up delta run
+ * before the plan. After every step the emulator must also match the model: an enabled member
+ * of a mapped group is active with the role and package of its highest-priority mapping and the
+ * union of the queues; any other ZCC user is inactive with no queue.
  *
  * In CI: 3 sequences × 8 steps (about 2–3 minutes on 2 cores). Overrides:
  *   ZCC_DELTA_SEQUENCES=<n>  ZCC_DELTA_STEPS=<n>  ZCC_DELTA_SEED=<base seed> (sequence i uses base + i)
+ * The mutations are a function of the seed; the timing of racing writes against a delta is not.
  * A failure prints the seed of its sequence, the step history, what each delta did and the ops the
  * full plan found; replay it with
  *   ZCC_DELTA_SEED=<seed> ZCC_DELTA_SEQUENCES=1 ZCC_DELTA_STEPS=<steps> npx jest test/delta-invariant.test.ts
@@ -53,6 +56,8 @@ function intEnv(name: string, fallback: number): number {
 const SEQUENCES = intEnv('ZCC_DELTA_SEQUENCES', 3);
 const STEPS = intEnv('ZCC_DELTA_STEPS', 8);
 const BASE_SEED = seedFromEnv('ZCC_DELTA_SEED');
+/** Share of steps that also write changes while their delta runs (then a second delta follows). */
+const RACE_SHARE = 0.25;
 /** A control run: full applies instead of deltas (see the header). */
 const CONTROL_FULL = process.env.ZCC_DELTA_CONTROL === 'full';
 const SEEDS = Array.from({ length: SEQUENCES }, (_, i) => (BASE_SEED + i) >>> 0);
@@ -167,6 +172,7 @@ async function runSequence(seed: number, index: number): Promise<void> {
     );
   };
 
+  const started = Date.now();
   const env = await startSyncEnv({ directory: fixture.spec, seed: emulatorSeed, config: syncConfig });
   try {
     const target: LdapAdminTarget = { url: env.ldap!.url, adminDN: env.ldap!.adminDN, adminPassword: env.ldap!.adminPassword };
@@ -175,10 +181,22 @@ async function runSequence(seed: number, index: number): Promise<void> {
     history.push(`start: ${INITIAL_USERS} users, locked ${fixture.locked.join(', ')}`);
 
     const full = parseJson<{ runId: string; status: string; summary?: Record<string, number> }>('apply (full)', await env.cli(['apply', '--yes', '--json', '--as', 'jest']));
-    history.push(`full apply → ${full.runId} ${full.status}: ${counts(full.summary)}`);
+    history.push(`full apply → ${full.runId} ${full.status}: ${counts(full.summary)} (environment and apply ${((Date.now() - started) / 1000).toFixed(1)} s)`);
     if (full.status !== 'completed') fail(`the initial full apply ended ${full.status}`, []);
     const startMismatch = await emulatorMismatches(env, model);
     if (startMismatch.length) fail('after the initial full apply the emulator does not match the model (a test bug, or a full-reconcile bug)', ['mismatches:', ...startMismatch.map((l) => `  ${l}`), 'model:', model.describe()]);
+
+    const runDelta = async () => {
+      const t0 = Date.now();
+      const r = CONTROL_FULL ? await env.cli(['apply', '--yes', '--json', '--as', 'jest']) : await env.cli(['apply', '--delta', '--json']);
+      const json = CONTROL_FULL ? fullAsDelta(parseJson('apply (control)', r)) : parseJson<DeltaJson>('apply --delta', r);
+      return { r, json, ms: Date.now() - t0 };
+    };
+    const checkDelta = async (label: string, { r, json: delta, ms }: Awaited<ReturnType<typeof runDelta>>) => {
+      history.push(`${label} delta → ${delta.outcome}${delta.runId ? ` ${delta.runId}` : ''}${delta.status ? ` ${delta.status}` : ''}: ${counts(delta.summary)} (${(ms / 1000).toFixed(1)} s)`);
+      if (delta.outcome !== 'run' && delta.outcome !== 'idle') fail(`the delta run of ${label} was '${delta.outcome}', expected 'run' or 'idle'`, [`stdout: ${r.stdout.trim()}`]);
+      if (delta.outcome === 'run' && delta.status !== 'completed') fail(`the delta run of ${label} ended '${delta.status}'`, [`stdout: ${r.stdout.trim()}`, `stderr: ${r.stderr.trim().slice(-2000)}`]);
+    };
 
     for (let step = 1; step <= STEPS; step++) {
       const lines = await randomStep(rng, model, target);
@@ -186,13 +204,31 @@ async function runSequence(seed: number, index: number): Promise<void> {
       const drift = await directoryDrift(model, target);
       if (drift.length) fail(`slapd drifted from the model after step ${step} (a bug of the mutation generator)`, drift.map((l) => `  ${l}`));
 
-      const r = CONTROL_FULL ? await env.cli(['apply', '--yes', '--json', '--as', 'jest']) : await env.cli(['apply', '--delta', '--json']);
-      const delta = CONTROL_FULL ? fullAsDelta(parseJson('apply (control)', r)) : parseJson<DeltaJson>('apply --delta', r);
-      history.push(`step ${step} delta → ${delta.outcome}${delta.runId ? ` ${delta.runId}` : ''}${delta.status ? ` ${delta.status}` : ''}: ${counts(delta.summary)}`);
-      if (delta.outcome !== 'run' && delta.outcome !== 'idle') fail(`the delta run of step ${step} was '${delta.outcome}', expected 'run' or 'idle'`, [`stdout: ${r.stdout.trim()}`]);
-      if (delta.outcome === 'run' && delta.status !== 'completed') fail(`the delta run of step ${step} ended '${delta.status}'`, [`stdout: ${r.stdout.trim()}`, `stderr: ${r.stderr.trim().slice(-2000)}`]);
+      // Sometimes more changes are written while the delta runs (after a random delay): a change
+      // racing the delta's reads must be seen by this delta or by the next one, never lost.
+      const racing = rng.chance(RACE_SHARE);
+      const raceDelayMs = racing ? rng.int(0, 2000) : 0;
+      const deltaRun = runDelta();
+      if (racing) {
+        await new Promise((resolve) => setTimeout(resolve, raceDelayMs));
+        let raced: string[];
+        try {
+          raced = await randomStep(rng, model, target, { min: 1, max: 2 });
+        } finally {
+          await deltaRun.catch(() => undefined);
+        }
+        history.push(...raced.map((l, i) => `step ${step}.race${i + 1} (written during the delta, ${raceDelayMs} ms after it started) ${l}`));
+      }
+      await checkDelta(`step ${step}`, await deltaRun);
+      if (racing) {
+        const drifted = await directoryDrift(model, target);
+        if (drifted.length) fail(`slapd drifted from the model after the racing writes of step ${step} (a bug of the mutation generator)`, drifted.map((l) => `  ${l}`));
+        await checkDelta(`step ${step} follow-up`, await runDelta());
+      }
 
+      const planStarted = Date.now();
       const plan = parseJson<PlanJson>('plan', await env.cli(['plan', '--json']));
+      history.push(`step ${step} full plan: ${counts(plan.summary)} (${((Date.now() - planStarted) / 1000).toFixed(1)} s)`);
       const nonZero = ZERO_KINDS.filter((k) => (plan.summary[k] ?? 0) !== 0);
       if (nonZero.length) {
         fail(`INVARIANT VIOLATED: after the delta of step ${step} a full plan still plans ${counts(plan.summary)}`, [

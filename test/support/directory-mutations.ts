@@ -141,6 +141,8 @@ export function poolEmails(uid: string): string[] {
 export class DirectoryModel {
   readonly users = new Map<string, ModelUser>();
   readonly groups = new Map<string, ModelGroup>();
+  /** Every address an entry has held (lower-cased): an address freed by a delete or an email change may be given to another user. */
+  readonly everUsed = new Set<string>();
   /** Mapped groups in config order. */
   readonly mappings: ModelMapping[];
   readonly options: ModelOptions;
@@ -153,6 +155,7 @@ export class DirectoryModel {
       const mail = u.mail === undefined ? `${u.uid}@example.com` : u.mail;
       if (!mail) throw new Error(`model: ${u.uid} has no mail (not modelled)`);
       this.users.set(u.uid, { uid: u.uid, mail, displayName: u.displayName ?? u.uid, locked: locked.includes(u.uid) });
+      this.everUsed.add(mail.toLowerCase());
     }
     for (const g of spec.groups) {
       this.groups.set(g.cn, { cn: g.cn, mapped: mapped.has(g.cn), users: new Set(g.members ?? []), groups: new Set(g.groups ?? []) });
@@ -170,6 +173,12 @@ export class DirectoryModel {
 
   get nestedCns(): string[] {
     return [...this.groups.values()].filter((g) => !g.mapped).map((g) => g.cn);
+  }
+
+  /** Whether an entry has this address now (emails stay unique in the test directory). */
+  emailInUse(email: string): boolean {
+    const e = email.toLowerCase();
+    return [...this.users.values()].some((u) => u.mail.toLowerCase() === e);
   }
 
   /** Groups holding `uid` directly. */
@@ -273,6 +282,26 @@ export const DEFAULT_WEIGHTS: Record<MutationKind, number> = {
 
 type Candidate = () => Mutation;
 
+/**
+ * An address for `uid` (a joiner, or an email change away from `current`): mostly one of its own
+ * pool addresses, sometimes (`reuse`) one another entry held before and no entry holds now — a
+ * deleted user's, or one freed by an email change (a re-hire, a reassigned mailbox).
+ */
+function pickAddress(rng: Rng, model: DirectoryModel, uid: string, opts: { current?: string; primary: number; reuse: number }): { mail: string; note: string } {
+  const own = poolEmails(uid);
+  const free = (e: string) => e !== opts.current && !model.emailInUse(e);
+  const reusable = [...model.everUsed].filter((e) => !own.includes(e) && free(e)).sort();
+  const r = rng.float();
+  if (reusable.length && r < opts.reuse) return { mail: rng.pick(reusable), note: ' (an address another entry held before)' };
+  if (free(own[0]!) && r < opts.reuse + opts.primary) return { mail: own[0]!, note: '' };
+  const aliases = own.filter(free);
+  if (aliases.length) return { mail: rng.pick(aliases), note: '' };
+  if (reusable.length) return { mail: rng.pick(reusable), note: ' (an address another entry held before)' };
+  // All of its own addresses taken by others: any pool address nobody holds.
+  const anyFree = Array.from({ length: model.options.poolSize }, (_, i) => poolEmails(uidOf(i + 1))).flat().filter(free);
+  return { mail: rng.pick(anyFree), note: ' (another pool address)' };
+}
+
 function who(model: DirectoryModel, uid: string): string {
   const u = model.users.get(uid);
   return u ? `${uid} <${u.mail}>` : uid;
@@ -294,15 +323,16 @@ function candidates(rng: Rng, model: DirectoryModel): Partial<Record<MutationKin
   if (free.length) {
     out['join-new'] = () => {
       const uid = rng.pick(free);
-      // A re-created uid (deleted earlier) or a new one; sometimes with an alias address.
-      const mail = rng.chance(0.25) ? rng.pick(poolEmails(uid).slice(1)) : poolEmails(uid)[0]!;
+      // A re-created uid (deleted earlier) or a new one; sometimes with an alias or a reused address.
+      const { mail, note } = pickAddress(rng, model, uid, { primary: 0.6, reuse: 0.2 });
       const group = rng.pick(allGroups);
       const displayName = `Delta ${uid}`;
       model.users.set(uid, { uid, mail, displayName, locked: false });
+      model.everUsed.add(mail.toLowerCase());
       model.groups.get(group)!.users.add(uid);
       return {
         kind: 'join-new',
-        text: `join-new: create ${uid} <${mail}> and add it to ${group}`,
+        text: `join-new: create ${uid} <${mail}>${note} and add it to ${group}`,
         apply: async (t) => {
           await addUser(t, { uid, mail, displayName });
           await addGroupMember(t, group, uid);
@@ -417,9 +447,10 @@ function candidates(rng: Rng, model: DirectoryModel): Partial<Record<MutationKin
       const uid = members.length && rng.chance(0.85) ? rng.pick(members) : rng.pick(uids);
       const user = model.users.get(uid)!;
       const before = user.mail;
-      const mail = rng.pick(poolEmails(uid).filter((e) => e !== before));
+      const { mail, note } = pickAddress(rng, model, uid, { current: before, primary: 0.3, reuse: 0.3 });
       user.mail = mail;
-      return { kind: 'email', text: `email: ${uid} mail ${before} → ${mail}`, apply: (t) => modifyUser(t, uid, { mail }) };
+      model.everUsed.add(mail.toLowerCase());
+      return { kind: 'email', text: `email: ${uid} mail ${before} → ${mail}${note}`, apply: (t) => modifyUser(t, uid, { mail }) };
     };
   }
   return out;
