@@ -88,6 +88,15 @@ describe('config validation messages', () => {
     expect(err.message).toContain('schedule.every: got "often" — expected a duration such as 30s, 15m or 1h');
   });
 
+  test('schedule.delta: every is a duration; unknown keys and a zero interval are named with the fix', () => {
+    expect(parse('schedule:\n  every: 6h\n  delta:\n    every: 30s\n').schedule).toEqual({ every: '6h', paused: false, delta: { every: '30s' } });
+    expect(parse('schedule:\n  every: 6h\n').schedule.delta).toBeUndefined();
+    const bad = problemsOf(() => parse('schedule:\n  delta:\n    every: 0s\n'));
+    expect(bad).toContain('schedule.delta.every: got "0s" — expected a duration such as 30s, 1m or 5m (fix: set schedule.delta.every to a duration such as 30s, 1m or 5m)');
+    const typo = problemsOf(() => parse('schedule:\n  delta:\n    evry: 30s\n'));
+    expect(typo).toContain('schedule.delta.evry: got unknown key "evry" = "30s" — expected one of the keys of schedule.delta: every (fix: did you mean "every"? rename the key, or remove it)');
+  });
+
   test('a YAML syntax error gives the position but not the line (which may hold a secret)', () => {
     const msg = problemsOf(() => parse(`directory:\n  bindPassword: ${SECRET}: x: y\n`));
     expect(msg).toMatch(/invalid YAML at line 2, column \d+/);

@@ -1,16 +1,27 @@
 /**
  * What `zcc-sync schedule set|show|pause|resume|trigger|delete` do (their options:
  * client/commands/schedule.ts). Overlap SKIP: a tick while a reconcile still runs starts nothing.
+ *
+ * Two schedules: the full reconcile's (`<taskQueue>-reconcile`, `schedule.every` or `cron`), and,
+ * when `schedule.delta.every` (or `--delta-every`) is given, the delta reconcile's
+ * (`<taskQueue>-reconcile-delta`): a cheap poll of the directory's changes every few seconds.
+ * `set` makes the delta schedule exist exactly when a delta interval is given; pause, resume and
+ * delete act on both; `trigger --delta` starts one delta.
  */
-import { ScheduleNotFoundError, ScheduleOverlapPolicy, type ScheduleOptionsStartWorkflowAction, type ScheduleSpec } from '@temporalio/client';
+import { ScheduleNotFoundError, ScheduleOverlapPolicy, type ScheduleDescription, type ScheduleHandle, type ScheduleOptionsStartWorkflowAction, type ScheduleSpec, type Workflow } from '@temporalio/client';
 import { reconcileWorkflow } from '../../workflows/reconcile';
+import { deltaReconcileWorkflow } from '../../workflows/scoped-reconcile';
 import { EXIT_FAILED, fail, printJson, printLine, type ConfigOptions, type JsonOptions } from '../common';
 import { withSession, type Session } from '../session';
-import { scheduleId, scheduledWorkflowId } from '../../src/temporal/ids';
+import { deltaScheduledWorkflowId, deltaScheduleId, scheduleId, scheduledWorkflowId } from '../../src/temporal/ids';
 
 export interface ScheduleOptions extends ConfigOptions, JsonOptions {
   every?: string;
   cron?: string;
+  /** `set`: the delta schedule's interval (else `schedule.delta.every`). */
+  deltaEvery?: string;
+  /** `trigger`: the delta schedule instead of the full one. */
+  delta?: boolean;
 }
 
 export type ScheduleAction = 'pause' | 'resume' | 'trigger' | 'delete';
@@ -19,17 +30,36 @@ export const setSchedule = (opts: ScheduleOptions) => withSession(opts, (s) => s
 export const showSchedule = (opts: ScheduleOptions) => withSession(opts, (s) => show(s, opts));
 export const actOnSchedule = (opts: ScheduleOptions, what: ScheduleAction) => withSession(opts, (s) => act(s, opts, what));
 
+type Every = `${number}${'s' | 'm' | 'h' | 'd'}`;
+
+/** A tick missed by more than this (the server was down) is dropped: the next one comes soon. */
+const DELTA_CATCHUP = '10 seconds';
+
 /** Parses `--every`/`--cron` into a spec; bad input names the flag, the value and the fix. */
 export function scheduleSpec(opts: { every?: string; cron?: string }): ScheduleSpec {
   if (Boolean(opts.every) === Boolean(opts.cron)) fail('schedule set: give exactly one of --every DURATION (e.g. 15m) or --cron "EXPR" (or set schedule.every or schedule.cron in the config)');
-  if (opts.every) {
-    const m = /^(\d+)(s|m|h|d)$/.exec(opts.every.trim());
-    if (!m || Number(m[1]) === 0) fail(`--every: got "${opts.every}" — expected a whole number with s, m, h or d, such as 30s, 15m or 1h`);
-    return { intervals: [{ every: opts.every.trim() as `${number}${'s' | 'm' | 'h' | 'd'}` }] };
-  }
+  if (opts.every) return { intervals: [{ every: parseEvery('--every', opts.every) }] };
   const cron = (opts.cron ?? '').trim();
   if (cron.split(/\s+/).length !== 5) fail(`--cron: got "${cron}" — expected 5 fields (minute hour day-of-month month day-of-week), such as "*/15 * * * *"`);
   return { cronExpressions: [cron] };
+}
+
+function parseEvery(flag: string, value: string): Every {
+  const m = /^(\d+)(s|m|h|d)$/.exec(value.trim());
+  if (!m || Number(m[1]) === 0) fail(`${flag}: got "${value}" — expected a whole number with s, m, h or d, such as 30s, 15m or 1h`);
+  return value.trim() as Every;
+}
+
+/** Creates the schedule or replaces its spec, action and policies; true when it was created. */
+async function upsert<W extends Workflow>(s: Session, id: string, spec: ScheduleSpec, action: ScheduleOptionsStartWorkflowAction<W>, policies: { overlap: ScheduleOverlapPolicy; catchupWindow: '1 minute' | typeof DELTA_CATCHUP }): Promise<boolean> {
+  try {
+    await s.client.schedule.getHandle(id).update((prev) => ({ ...prev, spec, action, policies }));
+    return false;
+  } catch (err) {
+    if (!(err instanceof ScheduleNotFoundError)) throw err;
+    await s.client.schedule.create({ scheduleId: id, spec, action, policies });
+    return true;
+  }
 }
 
 async function set(s: Session, opts: ScheduleOptions): Promise<void> {
@@ -37,65 +67,144 @@ async function set(s: Session, opts: ScheduleOptions): Promise<void> {
   const fromConfig = !opts.every && !opts.cron;
   if (fromConfig) opts = { ...opts, every: s.config.schedule.every, cron: s.config.schedule.cron };
   const spec = scheduleSpec(opts);
-  const action: ScheduleOptionsStartWorkflowAction<typeof reconcileWorkflow> = {
+  const deltaEvery = opts.deltaEvery ?? s.config.schedule.delta?.every;
+  const deltaSpec: ScheduleSpec | null = deltaEvery ? { intervals: [{ every: parseEvery(opts.deltaEvery ? '--delta-every' : 'schedule.delta.every', deltaEvery) }] } : null;
+  const paused = fromConfig && s.config.schedule.paused;
+
+  const created = await upsert(s, scheduleId(s.config), spec, {
     type: 'startWorkflow',
     workflowType: reconcileWorkflow,
     workflowId: scheduledWorkflowId(s.config),
     taskQueue: s.config.temporal.taskQueue,
     args: [{ mode: 'apply', trigger: 'schedule' }],
-  };
-  const policies = { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 minute' as const };
-  const handle = s.client.schedule.getHandle(scheduleId(s.config));
-  let created = false;
-  try {
-    await handle.update((prev) => ({ ...prev, spec, action, policies }));
-  } catch (err) {
-    if (!(err instanceof ScheduleNotFoundError)) throw err;
-    await s.client.schedule.create({ scheduleId: scheduleId(s.config), spec, action, policies });
-    created = true;
+  }, { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 minute' });
+  if (paused) await s.client.schedule.getHandle(scheduleId(s.config)).pause('schedule.paused is true in the config');
+
+  let delta: { scheduleId: string; created: boolean; every: string } | null = null;
+  let deltaRemoved = false;
+  if (deltaSpec && deltaEvery) {
+    // SKIP: a tick while a delta still runs starts nothing; a short catch-up: a missed poll is not worth replaying.
+    const deltaCreated = await upsert(s, deltaScheduleId(s.config), deltaSpec, {
+      type: 'startWorkflow',
+      workflowType: deltaReconcileWorkflow,
+      workflowId: deltaScheduledWorkflowId(s.config),
+      taskQueue: s.config.temporal.taskQueue,
+      args: [{ trigger: 'schedule' }],
+    }, { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: DELTA_CATCHUP });
+    if (paused) await s.client.schedule.getHandle(deltaScheduleId(s.config)).pause('schedule.paused is true in the config');
+    delta = { scheduleId: deltaScheduleId(s.config), created: deltaCreated, every: deltaEvery.trim() };
+  } else {
+    // No delta interval given: the delta schedule, if an earlier `set` made one, goes.
+    deltaRemoved = await deleteIfExists(s.client.schedule.getHandle(deltaScheduleId(s.config)));
   }
-  if (fromConfig && s.config.schedule.paused) await handle.pause('schedule.paused is true in the config');
-  if (opts.json) printJson({ scheduleId: scheduleId(s.config), created, every: opts.every ?? null, cron: opts.cron ?? null });
-  else printLine(`Schedule ${scheduleId(s.config)} ${created ? 'created' : 'updated'}: reconcile ${opts.every ? `every ${opts.every}` : `on cron "${opts.cron}"`}.`);
+
+  if (opts.json) {
+    printJson({ scheduleId: scheduleId(s.config), created, every: opts.every ?? null, cron: opts.cron ?? null, delta, deltaRemoved });
+    return;
+  }
+  printLine(`Schedule ${scheduleId(s.config)} ${created ? 'created' : 'updated'}: reconcile ${opts.every ? `every ${opts.every}` : `on cron "${opts.cron}"`}${paused ? ' (paused)' : ''}.`);
+  if (delta) printLine(`Schedule ${delta.scheduleId} ${delta.created ? 'created' : 'updated'}: delta reconcile every ${delta.every}${paused ? ' (paused)' : ''}.`);
+  else if (deltaRemoved) printLine(`Schedule ${deltaScheduleId(s.config)} deleted: no delta interval (schedule.delta.every or --delta-every) was given.`);
 }
 
-async function show(s: Session, opts: ScheduleOptions): Promise<void> {
-  const d = await describe(s);
-  const spec = d.spec;
-  const info = {
-    scheduleId: scheduleId(s.config),
+async function deleteIfExists(handle: ScheduleHandle): Promise<boolean> {
+  try {
+    await handle.delete();
+    return true;
+  } catch (err) {
+    if (err instanceof ScheduleNotFoundError) return false;
+    throw err;
+  }
+}
+
+interface ScheduleInfo {
+  scheduleId: string;
+  paused: boolean;
+  every: string[];
+  cron: string[];
+  nextRuns: string[];
+  recentRuns: Array<{ at: string; workflowId: string }>;
+  skippedOverlaps: number;
+}
+
+function infoOf(id: string, d: ScheduleDescription): ScheduleInfo {
+  return {
+    scheduleId: id,
     paused: d.state.paused,
-    every: spec.intervals?.map((i) => String(i.every)) ?? [],
-    cron: (spec.calendars ?? []).map((c) => c.comment ?? JSON.stringify(c)),
+    every: d.spec.intervals?.map((i) => String(i.every)) ?? [],
+    cron: (d.spec.calendars ?? []).map((c) => c.comment ?? JSON.stringify(c)),
     nextRuns: d.info.nextActionTimes.slice(0, 3).map((t) => t.toISOString()),
     recentRuns: d.info.recentActions.slice(-5).map((a) => ({ at: a.takenAt.toISOString(), workflowId: a.action.workflow.workflowId })),
     skippedOverlaps: d.info.numActionsSkippedOverlap,
   };
-  if (opts.json) return printJson(info);
-  printLine(`Schedule ${scheduleId(s.config)}: ${info.paused ? 'PAUSED' : 'active'}`);
-  if (info.every.length) printLine(`  every:     ${info.every.join(', ')}`);
+}
+
+async function show(s: Session, opts: ScheduleOptions): Promise<void> {
+  const info = infoOf(scheduleId(s.config), await describe(s));
+  const deltaDescription = await describeIfExists(s.client.schedule.getHandle(deltaScheduleId(s.config)));
+  const delta = deltaDescription ? infoOf(deltaScheduleId(s.config), deltaDescription) : null;
+  if (opts.json) return printJson({ ...info, delta });
+  printInfo('reconcile', info);
+  if (delta) printInfo('delta', delta);
+  else printLine(`Delta schedule: none (set schedule.delta.every and run \`zcc-sync schedule set\`, or \`zcc-sync schedule set --delta-every 30s\`)`);
+}
+
+function printInfo(what: string, info: ScheduleInfo): void {
+  printLine(`Schedule ${info.scheduleId} (${what}): ${info.paused ? 'PAUSED' : 'active'}`);
+  if (info.every.length) printLine(`  every:     ${info.every.map(durationText).join(', ')}`);
   if (info.cron.length) printLine(`  cron:      ${info.cron.join(', ')}`);
   printLine(`  next runs: ${info.nextRuns.join(', ') || '(none)'}`);
   printLine(`  recent:    ${info.recentRuns.map((r) => r.at).join(', ') || '(none yet)'}; skipped while busy: ${info.skippedOverlaps}`);
 }
 
-async function describe(s: Session) {
+/** The client describes an interval in milliseconds: shown as the config writes it (30s, 15m). */
+function durationText(every: string): string {
+  const ms = Number(every);
+  if (!Number.isFinite(ms)) return every;
+  for (const [unit, size] of [['d', 86_400_000], ['h', 3_600_000], ['m', 60_000], ['s', 1000]] as const) {
+    if (ms >= size && ms % size === 0) return `${ms / size}${unit}`;
+  }
+  return `${ms}ms`;
+}
+
+async function describe(s: Session): Promise<ScheduleDescription> {
+  const d = await describeIfExists(s.client.schedule.getHandle(scheduleId(s.config)));
+  if (!d) fail('no schedule yet (fix: `zcc-sync schedule set --every 15m`)', EXIT_FAILED);
+  return d;
+}
+
+async function describeIfExists(handle: ScheduleHandle): Promise<ScheduleDescription | null> {
   try {
-    return await s.client.schedule.getHandle(scheduleId(s.config)).describe();
+    return await handle.describe();
   } catch (err) {
-    if (err instanceof ScheduleNotFoundError) fail('no schedule yet (fix: `zcc-sync schedule set --every 15m`)', EXIT_FAILED);
+    if (err instanceof ScheduleNotFoundError) return null;
     throw err;
   }
 }
 
 async function act(s: Session, opts: ScheduleOptions, what: ScheduleAction): Promise<void> {
+  const past = { pause: 'paused', resume: 'resumed', trigger: 'triggered', delete: 'deleted' }[what];
+  const deltaHandle = s.client.schedule.getHandle(deltaScheduleId(s.config));
+  if (what === 'trigger' && opts.delta) {
+    if (!(await describeIfExists(deltaHandle))) {
+      fail('no delta schedule (fix: set schedule.delta.every and run `zcc-sync schedule set`, or `zcc-sync schedule set --delta-every 30s`; `zcc-sync apply --delta` runs one delta without a schedule)', EXIT_FAILED);
+    }
+    await deltaHandle.trigger(ScheduleOverlapPolicy.SKIP);
+    if (opts.json) printJson({ scheduleId: deltaScheduleId(s.config), triggered: true });
+    else printLine(`Schedule ${deltaScheduleId(s.config)} triggered.`);
+    return;
+  }
   await describe(s); // a clear error when there is no schedule
   const handle = s.client.schedule.getHandle(scheduleId(s.config));
-  if (what === 'pause') await handle.pause('paused with zcc-sync schedule pause');
-  if (what === 'resume') await handle.unpause('resumed with zcc-sync schedule resume');
-  if (what === 'trigger') await handle.trigger(ScheduleOverlapPolicy.SKIP);
-  if (what === 'delete') await handle.delete();
-  const past = { pause: 'paused', resume: 'resumed', trigger: 'triggered', delete: 'deleted' }[what];
-  if (opts.json) printJson({ scheduleId: scheduleId(s.config), [past]: true });
-  else printLine(`Schedule ${scheduleId(s.config)} ${past}.`);
+  // pause, resume and delete act on the delta schedule too, when there is one.
+  const withDelta = what !== 'trigger' && (await describeIfExists(deltaHandle)) !== null;
+  for (const h of withDelta ? [handle, deltaHandle] : [handle]) {
+    if (what === 'pause') await h.pause('paused with zcc-sync schedule pause');
+    if (what === 'resume') await h.unpause('resumed with zcc-sync schedule resume');
+    if (what === 'trigger') await h.trigger(ScheduleOverlapPolicy.SKIP);
+    if (what === 'delete') await h.delete();
+  }
+  const deltaId = withDelta ? deltaScheduleId(s.config) : null;
+  if (opts.json) printJson({ scheduleId: scheduleId(s.config), [past]: true, deltaScheduleId: deltaId });
+  else printLine(`Schedule ${scheduleId(s.config)}${deltaId ? ` and ${deltaId}` : ''} ${past}.`);
 }

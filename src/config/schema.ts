@@ -166,13 +166,18 @@ export const policySchema = z.object({
 }).strict();
 export type Policy = z.infer<typeof policySchema>;
 
+const duration = z.string().regex(/^\d+(s|m|h|d)$/, 'expected a duration such as 30s, 15m or 1h');
+
 export const scheduleSchema = z.object({
-  every: z.string().regex(/^\d+(s|m|h|d)$/, 'expected a duration such as 30s, 15m or 1h').optional(),
+  /** The full reconcile's interval (the safety net: reads the whole directory and ZCC), e.g. 6h. */
+  every: duration.optional(),
   cron: z.string().optional(),
   paused: z.boolean().default(false),
+  /** The delta reconcile's schedule (`<scheduleId>-delta`): polls the directory for changes, e.g. every 30s. Absent: no delta schedule. */
+  delta: z.object({
+    every: z.string().regex(/^[1-9]\d*(s|m|h|d)$/, 'expected a duration such as 30s, 1m or 5m').optional(),
+  }).strict().optional(),
 }).strict();
-
-const duration = z.string().regex(/^\d+(s|m|h|d)$/, 'expected a duration such as 30s, 15m or 1h');
 
 export const workerSchema = z.object({
   metrics: z.object({
