@@ -5,7 +5,7 @@
  */
 import { approveUpdate, rejectUpdate } from '../../workflows/definitions';
 import { EXIT_FAILED, fail, printJson, printLine, type ConfigOptions, type JsonOptions } from '../common';
-import { findRun, listRuns as newestRuns, outcomeLines, parseReport, parseSummary, runFailures, runWarnings, type RunRow } from '../run-view';
+import { findRun, listRuns as newestRuns, outcomeLines, parseReport, parseSummary, runFailures, runWarnings, scopeOf, type RunRow } from '../run-view';
 import { actorName, withSession, type Session } from '../session';
 
 export interface RunsOptions extends ConfigOptions, JsonOptions {
@@ -30,15 +30,15 @@ async function listRuns(s: Session, opts: RunsOptions): Promise<void> {
   if (!Number.isInteger(limit) || limit < 1) fail(`--limit: got "${opts.limit}" — expected a whole number ≥ 1`);
   const rows: RunRow[] = await newestRuns(await s.store(), limit);
   if (opts.json) {
-    printJson(rows.map((r) => ({ runId: r.id, workflowId: r.workflow_id, kind: r.kind, status: r.status, trigger: r.trigger, createdAt: r.created_at, finishedAt: r.finished_at, summary: parseSummary(r) })));
+    printJson(rows.map((r) => ({ runId: r.id, workflowId: r.workflow_id, kind: r.kind, scope: scopeOf(r), status: r.status, trigger: r.trigger, createdAt: r.created_at, finishedAt: r.finished_at, summary: parseSummary(r) })));
     return;
   }
   if (rows.length === 0) return printLine('No runs yet.');
-  printLine(pad(['RUN', 'KIND', 'STATUS', 'TRIGGER', 'STARTED', 'CHANGES']));
+  printLine(pad(['RUN', 'KIND', 'SCOPE', 'STATUS', 'TRIGGER', 'STARTED', 'CHANGES']));
   for (const r of rows) {
     const sm = parseSummary(r);
     const changes = sm ? `+${sm.create} ~${sm.update} q+${sm.queueAdd} q-${sm.queueRemove} -${sm.deactivate + sm.remove}` : '';
-    printLine(pad([r.id, r.kind, r.status, r.trigger, r.created_at.replace('T', ' ').slice(0, 19), changes]));
+    printLine(pad([r.id, r.kind, scopeOf(r) ?? '-', r.status, r.trigger, r.created_at.replace('T', ' ').slice(0, 19), changes]));
   }
 }
 
@@ -50,10 +50,11 @@ async function showRun(s: Session, ref: string, opts: RunsOptions): Promise<void
   const report = parseReport(run);
   const held = run.status === 'held' && run.warnings ? (JSON.parse(run.warnings) as string[]) : [];
   if (opts.json) {
-    printJson({ runId: run.id, workflowId: run.workflow_id, kind: run.kind, status: run.status, trigger: run.trigger, createdAt: run.created_at, finishedAt: run.finished_at, summary: parseSummary(run), report, heldReasons: held, failures, warnings });
+    printJson({ runId: run.id, workflowId: run.workflow_id, kind: run.kind, scope: scopeOf(run), status: run.status, trigger: run.trigger, createdAt: run.created_at, finishedAt: run.finished_at, summary: parseSummary(run), report, heldReasons: held, failures, warnings });
     return;
   }
-  printLine(`Run ${run.id} (${run.kind}, workflow ${run.workflow_id})`);
+  const scope = scopeOf(run);
+  printLine(`Run ${run.id} (${run.kind}${scope ? `, ${scope}` : ''}, workflow ${run.workflow_id})`);
   printLine(`  status:  ${run.status}${report?.error ? ` — ${report.error}` : ''}`);
   printLine(`  trigger: ${run.trigger}; started ${run.created_at}${run.finished_at ? `, finished ${run.finished_at}` : ''}`);
   const sm = parseSummary(run);
@@ -95,6 +96,6 @@ async function cancelRun(s: Session, ref: string, opts: RunsOptions): Promise<vo
 }
 
 function pad(cols: string[]): string {
-  const widths = [22, 10, 10, 18, 20, 0];
+  const widths = [22, 10, 6, 10, 18, 20, 0];
   return cols.map((c, i) => (widths[i] ? c.padEnd(widths[i]) : c)).join(' ');
 }

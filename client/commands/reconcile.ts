@@ -1,6 +1,7 @@
 /**
  * `zcc-sync plan` and `zcc-sync apply`: preview and run a reconcile (client/actions/reconcile.ts).
- * Exit codes of apply: 0 completed, 1 failed, 3 held for approval, 2 bad input.
+ * `apply --delta` runs one delta reconcile (only what changed in the directory since the last run).
+ * Exit codes of apply: 0 completed (or, with --delta, idle or busy), 1 failed, 3 held for approval, 2 bad input.
  */
 import type { Command } from 'commander';
 import { withConfigOption, withJsonOption } from '../common';
@@ -17,6 +18,7 @@ export function register(program: Command): void {
     .command('apply')
     .description('run a reconcile now: plan, guard, apply; waits and prints the report (exit 0 completed, 1 failed, 3 held)')
     .option('-y, --yes', 'do not ask for confirmation (required when not in a terminal)')
+    .option('--delta', 'run one delta reconcile instead: only the users who changed in the directory since the last run, applied without asking, as the delta schedule does')
     .option('--no-wait', 'print the workflow id and return at once')
     .option('--as <name>', 'who asks, for the audit log');
   withJsonOption(withConfigOption(apply)).action(async (opts: ApplyOptions) => (await actions()).apply(opts));
