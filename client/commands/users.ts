@@ -2,7 +2,8 @@
  * `zcc-sync users list | assign | edit | remove`: the ZCC portal's user management, in bulk and
  * scripted (client/actions/users.ts). `list` reads ZCC directly; every write is a durable
  * workflow (`adminJobWorkflow`) whose changes go through the same apply engine as a reconcile,
- * with an audit row per change.
+ * with an audit row per change. `users sync` reconciles named users now (client/users/sync.ts);
+ * `users explain` says why a user has what they have (client/actions/explain.ts).
  */
 import type { Command } from 'commander';
 import { withConfigOption, withJsonOption, type ConfigOptions, type JsonOptions } from '../common';
@@ -10,6 +11,7 @@ import { PACKAGES } from '../help-defaults';
 import type { ListOptions } from '../users/list';
 import type { WriteOptions } from '../users/job';
 import type { ExplainOptions } from '../actions/explain';
+import type { SyncOptions } from '../users/sync';
 
 /** Loaded when a users command runs, not at start-up: it brings the Zoom client, Temporal and the store. */
 const actions = () => import('../actions/users');
@@ -75,6 +77,13 @@ export function register(program: Command): void {
 
   const remove = users.command('remove [emails...]').description('remove the ZCC license of users (asks for confirmation in a terminal unless --yes)');
   writeOptions(remove, 'email; other columns are ignored', 'do not ask for confirmation (required when not in a terminal)').action(async (emails: string[], opts: WriteOptions) => (await actions()).write({ kind: 'remove', emails }, opts));
+
+  // Provision on demand: a reconcile of just these users (syncUsersWorkflow), then its trace.
+  const sync = users
+    .command('sync <emails...>')
+    .description('reconcile these users now, from the directory to ZCC (joiners, movers, leavers, disabled accounts), and print what happened step by step: groups, winning mapping, desired vs ZCC, each change and its outcome (exit 0 completed, 1 failed, 3 held)')
+    .option('--as <name>', 'who asks, for the audit log (default: the OS user)');
+  withJsonOption(withConfigOption(sync)).action(async (emails: string[], opts: SyncOptions) => (await import('../users/sync')).syncUsers(emails, opts));
 
   // Read-only and workflow-free: its own action module (directory, ZCC and store reads for one user).
   const explain = users
