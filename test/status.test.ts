@@ -24,7 +24,7 @@ const directory: DirectorySpec = { users: range(1, 6).map((i) => ({ uid: uid(i) 
 describe('attention (no stack)', () => {
   const temporal: TemporalStatus = { address: '127.0.0.1:7233', namespace: 'default', taskQueue: 'tq', reachable: true, error: null, serverVersion: '1.29.0', workerPollers: 1 };
   const staleness = { lastSuccessAt: null, lastSuccessRunId: null, ageMs: null, staleAfterMs: 3 * 3_600_000, stale: false };
-  const none = { reconcile: null, plan: null, assign: null, edit: null, remove: null };
+  const none = { reconcile: null, delta: null, sync: null, plan: null, assign: null, edit: null, remove: null };
   const runs = (over: Partial<RunsStatus> = {}): RunsStatus => ({ lastRuns: none, held: [], lastFinishedReconcile: null, lastReconcileFailures: null, staleness, ...over });
   const schedule = (over: Partial<ScheduleStatus> = {}): ScheduleStatus => ({ id: 'tq-reconcile', exists: true, expected: false, paused: false, every: ['900000'], cron: [], nextRunAt: null, ...over });
   const brief = (status: string, error: string | null = null) => ({ runId: 'rec-1', workflowId: 'w', kind: 'reconcile', status, trigger: 'schedule', startedAt: '', finishedAt: '', durationMs: 1, failures: 0, error });
@@ -144,7 +144,7 @@ describe('end to end', () => {
     expect(s.json.temporal).toMatchObject({ reachable: true, error: null });
     expect(s.json.temporal.workerPollers).toBeGreaterThanOrEqual(1);
     expect(s.json.schedule).toMatchObject({ exists: false, paused: false });
-    expect(s.json.lastRuns).toEqual({ reconcile: null, plan: null, assign: null, edit: null, remove: null });
+    expect(s.json.lastRuns).toEqual({ reconcile: null, delta: null, sync: null, plan: null, assign: null, edit: null, remove: null });
     expect(s.json.staleness).toMatchObject({ stale: false, lastSuccessAt: null });
     expect(s.text).toContain(`zcc-sync ${pkgVersion}`);
     expect(s.text).toContain('OK: nothing needs attention.');

@@ -7,10 +7,12 @@
 import type { Config } from '../config/schema';
 import type { Store } from '../store/db';
 import { countRunFailures, runFailures, type Failure } from '../store/ops';
-import { heldRuns, lastFinishedReconcile, latestRunOfKind, parseReport, type RunKind, type RunRow } from '../store/runs';
+import { heldRuns, lastFinishedReconcile, latestRunOfKind, parseReport, type RunRow } from '../store/runs';
 import { reconcileStaleness, type Staleness } from './staleness';
 
-export const RUN_KINDS: RunKind[] = ['reconcile', 'plan', 'assign', 'edit', 'remove'];
+/** What status shows the last run of: full, delta and on-demand reconciles apart, then the others. */
+export const RUN_KINDS = ['reconcile', 'delta', 'sync', 'plan', 'assign', 'edit', 'remove'] as const;
+export type StatusRunKind = (typeof RUN_KINDS)[number];
 /** Failures of the last reconcile listed by status (all of them: `runs show`). */
 const FAILURES_SHOWN = 10;
 
@@ -38,7 +40,7 @@ export interface HeldRun {
 }
 
 export interface RunsStatus {
-  lastRuns: Record<RunKind, RunBrief | null>;
+  lastRuns: Record<StatusRunKind, RunBrief | null>;
   held: HeldRun[];
   /** The newest reconcile that ended (its failures below); null when none did. */
   lastFinishedReconcile: RunBrief | null;
@@ -86,9 +88,11 @@ function brief(row: RunRow, now: Date): RunBrief {
 }
 
 export async function readRunsStatus(db: Store, config: Pick<Config, 'alerts' | 'schedule'>, now: Date): Promise<RunsStatus> {
-  const lastRuns = {} as Record<RunKind, RunBrief | null>;
+  const lastRuns = {} as Record<StatusRunKind, RunBrief | null>;
   for (const kind of RUN_KINDS) {
-    const row = await latestRunOfKind(db, kind);
+    const row = kind === 'reconcile' || kind === 'delta' || kind === 'sync'
+      ? await latestRunOfKind(db, 'reconcile', kind === 'reconcile' ? 'full' : kind)
+      : await latestRunOfKind(db, kind);
     lastRuns[kind] = row ? brief(row, now) : null;
   }
   const held = (await heldRuns(db)).map((r) => {

@@ -130,9 +130,9 @@ export async function lastCompletedReconcile(db: StoreOrTx): Promise<RunRow | nu
   return (await db<RunRow>('runs').where({ kind: 'reconcile', status: 'completed', scope: 'full' }).orderBy('finished_at', 'desc').first()) ?? null;
 }
 
-/** The newest run of a kind (any status, still running included), or null. */
-export async function latestRunOfKind(db: StoreOrTx, kind: RunKind): Promise<RunRow | null> {
-  return (await db<RunRow>('runs').where({ kind }).orderBy('created_at', 'desc').first()) ?? null;
+/** The newest run of a kind (any status, still running included), or null; reconciles of one scope when given. */
+export async function latestRunOfKind(db: StoreOrTx, kind: RunKind, scope?: RunScope): Promise<RunRow | null> {
+  return (await db<RunRow>('runs').where(scope ? { kind, scope } : { kind }).orderBy('created_at', 'desc').first()) ?? null;
 }
 
 /** The newest full reconcile that ended (skipped ones aside: they did nothing), or null. */
