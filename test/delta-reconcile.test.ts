@@ -136,6 +136,10 @@ test('a mover between mapped groups gets the other role and queues', async () =>
   const mover = await zccUser(mail(5));
   expect(mover).toMatchObject({ role: 'Supervisor', package: 'premium' });
   expect([...(mover?.queues ?? [])].sort()).toEqual(['Escalations', 'Support']);
+  // status shows it as the last delta run; the reconcile line stays the last full run.
+  const status = JSON.parse((await env.cli(['status', '--json'])).stdout);
+  expect(status.lastRuns.delta).toMatchObject({ runId: r.run?.runId, status: 'completed' });
+  expect(status.lastRuns.reconcile.runId).toMatch(/^rec-/);
   expect(await planSummary()).toMatchObject(EMPTY);
 });
 
