@@ -194,17 +194,21 @@ async function act(s: Session, opts: ScheduleOptions, what: ScheduleAction): Pro
     else printLine(`Schedule ${deltaScheduleId(s.config)} triggered.`);
     return;
   }
-  await describe(s); // a clear error when there is no schedule
   const handle = s.client.schedule.getHandle(scheduleId(s.config));
-  // pause, resume and delete act on the delta schedule too, when there is one.
+  // pause, resume and delete act on the delta schedule too, when there is one (even without the full one).
   const withDelta = what !== 'trigger' && (await describeIfExists(deltaHandle)) !== null;
-  for (const h of withDelta ? [handle, deltaHandle] : [handle]) {
+  let withFull = true;
+  if (withDelta) withFull = (await describeIfExists(handle)) !== null;
+  else await describe(s); // a clear error when there is no schedule
+  const handles = [...(withFull ? [handle] : []), ...(withDelta ? [deltaHandle] : [])];
+  for (const h of handles) {
     if (what === 'pause') await h.pause('paused with zcc-sync schedule pause');
     if (what === 'resume') await h.unpause('resumed with zcc-sync schedule resume');
     if (what === 'trigger') await h.trigger(ScheduleOverlapPolicy.SKIP);
     if (what === 'delete') await h.delete();
   }
+  const ids = handles.map((h) => h.scheduleId);
   const deltaId = withDelta ? deltaScheduleId(s.config) : null;
-  if (opts.json) printJson({ scheduleId: scheduleId(s.config), [past]: true, deltaScheduleId: deltaId });
-  else printLine(`Schedule ${scheduleId(s.config)}${deltaId ? ` and ${deltaId}` : ''} ${past}.`);
+  if (opts.json) printJson({ scheduleId: withFull ? scheduleId(s.config) : null, [past]: true, deltaScheduleId: deltaId });
+  else printLine(`Schedule ${ids.join(' and ')} ${past}.`);
 }
