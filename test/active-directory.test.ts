@@ -10,13 +10,15 @@
  *   - disabling a whole mapped group holds the run (the guards count disabled users);
  *   - userPrincipalName as the email source with a domain rewrite;
  *   - `directory preview` (text and --json);
- *   - a password bind over plain ldap:// fails saying to use ldaps:// or startTls.
+ *   - a password bind over plain ldap:// fails saying to use ldaps:// or startTls;
+ *   - delta runs on AD (issue 14): a joiner and a disabled account picked up by uSNChanged.
  */
 import { testAdOrReport } from './support/stack';
 import { addGroup, addMembers, addUser, deleteEntry, removeMembers, setAccountExpires, setEnabled, testOu, type AdUser } from './support/ad-admin';
 import { startSyncEnv, type SyncEnv } from './support/sync-env';
 import type { Seed } from '../emulator/types';
 import type { TestAd } from './support/stack-state';
+import { deltaReconcileWorkflow } from '../workflows/scoped-reconcile';
 
 const FILE = 'active-directory.test.ts';
 const ad = testAdOrReport(FILE);
@@ -27,6 +29,7 @@ const agents = Array.from({ length: 12 }, (_, i) => `ada${String(i + 1).padStart
 const emea = ['ade01', 'ade02', 'ade03'];
 const supervisors = ['ads01', 'ads02', 'ads03'];
 const disabledFromStart = 'adx01';
+const deltaJoiner = 'adj01';
 const expiredFromStart = 'adx02';
 const mailOf = (sam: string) => `${sam}@example.com`;
 const bigSam = (i: number) => `big${String(i).padStart(4, '0')}`;
@@ -68,7 +71,7 @@ describeAd('Active Directory (Samba AD DC over LDAPS)', () => {
     const everyone = [...agents, ...emea, ...supervisors, disabledFromStart, expiredFromStart];
     const seed: Seed = {
       accountUsers: [
-        ...everyone.map((s) => ({ email: mailOf(s), name: s })),
+        ...[...everyone, deltaJoiner].map((s) => ({ email: mailOf(s), name: s })),
         ...Array.from({ length: dc.bigGroup.size }, (_, i) => ({ email: mailOf(bigSam(i + 1)), name: bigSam(i + 1) })),
       ],
       roles: [{ name: 'Agent' }, { name: 'Supervisor' }],
@@ -148,6 +151,30 @@ describeAd('Active Directory (Samba AD DC over LDAPS)', () => {
     expect((await env.cli(['runs', 'reject', run.json.runId, '--as', 'jest'])).code).toBe(0);
     for (const s of supervisors) await setEnabled(dc, dn[s], true);
     expect((await planJson()).summary).toMatchObject({ create: 0, update: 0, queueAdd: 0, queueRemove: 0, deactivate: 0, remove: 0 });
+  });
+
+  test('delta on AD: uSNChanged from the one DC — a joiner is provisioned and a disabled user deactivated, then a full plan is empty', async () => {
+    // A full run stores the DC's marker (highestCommittedUSN, dsServiceName, invocationId) and the mirror.
+    expect((await apply()).json.status).toBe('completed');
+    dn[deltaJoiner] = await addUser(dc, ou, { sam: deltaJoiner, givenName: 'Delta', sn: 'Joiner' });
+    await addMembers(dc, groups.agents, [dn[deltaJoiner]]);
+    await setEnabled(dc, dn.ada07, false);
+    const client = env.worker!.client;
+    const delta = () => client.workflow.execute(deltaReconcileWorkflow, { args: [{ trigger: 'jest' }], taskQueue: env.taskQueue, workflowId: `delta-ad-${Date.now()}` });
+    const r = await delta();
+    expect(r.outcome).toBe('run');
+    expect(r.run).toMatchObject({ status: 'completed', summary: { create: 1, queueAdd: 1, deactivate: 1, queueRemove: 1 } });
+    const users = await zcc();
+    expect(users.get(mailOf(deltaJoiner))).toMatchObject({ role: 'Agent', package: 'essentials', access: 'active', queues: ['Support'] });
+    expect(users.get(mailOf('ada07'))).toMatchObject({ access: 'inactive', queues: [] });
+    expect((await planJson()).summary).toMatchObject({ create: 0, update: 0, queueAdd: 0, queueRemove: 0, deactivate: 0, remove: 0 });
+    // Nothing of ours changed since (other test files may write to the shared DC): no run.
+    expect((await delta()).run).toBeNull();
+    await setEnabled(dc, dn.ada07, true);
+    expect((await delta()).run?.status).toBe('completed');
+    expect((await zcc()).get(mailOf('ada07'))).toMatchObject({ access: 'active', queues: ['Support'] });
+    // The next tests count the group's members as they were.
+    await removeMembers(dc, groups.agents, [dn[deltaJoiner]]);
   });
 
   test('directory preview: counts, sample members, disabled accounts and warnings (a nesting cycle too), as text and --json', async () => {
