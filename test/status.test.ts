@@ -37,6 +37,17 @@ describe('attention (no stack)', () => {
     for (const st of ['rejected', 'cancelled', 'completed']) expect(attentionOf({ runs: runs({ lastFinishedReconcile: brief(st) }), storeError: null, temporal, schedule: schedule() })).toEqual([]);
   });
 
+  it('the delta schedule: missing while configured, or paused, is a finding; absent and not configured is a choice', () => {
+    const delta = (over: Partial<ScheduleStatus>) => ({ ...schedule(), id: 'tq-reconcile-delta', ...over });
+    expect(attentionOf({ runs: runs(), storeError: null, temporal, schedule: schedule(), deltaSchedule: delta({ exists: false }) })).toEqual([]);
+    expect(attentionOf({ runs: runs(), storeError: null, temporal, schedule: schedule(), deltaSchedule: delta({ exists: false, expected: true }) })).toEqual([
+      'the delta schedule tq-reconcile-delta does not exist although the config sets schedule.delta.every: directory changes wait for the next full reconcile (fix: zcc-sync schedule set)',
+    ]);
+    expect(attentionOf({ runs: runs(), storeError: null, temporal, schedule: schedule(), deltaSchedule: delta({ paused: true }) })).toEqual([
+      'the delta schedule tq-reconcile-delta is paused: directory changes wait for the next full reconcile (fix: zcc-sync schedule resume)',
+    ]);
+  });
+
   it('names each problem with what to do', () => {
     const found = attentionOf({
       runs: runs({

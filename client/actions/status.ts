@@ -12,7 +12,7 @@ import { collectSecretValues } from '../../src/config/secrets';
 import { redactSecrets } from '../../src/log/redact';
 import { closeStore, openStore, type Store } from '../../src/store/db';
 import { createTemporalClient, resolveTemporalAddress } from '../../src/temporal/connection';
-import { scheduleId } from '../../src/temporal/ids';
+import { deltaScheduleId, scheduleId } from '../../src/temporal/ids';
 import { attentionOf, humanAge, readRunsStatus, RUN_KINDS, type RunBrief, type RunsStatus, type ScheduleStatus, type TemporalStatus } from '../../src/runs/status';
 import { EXIT_FAILED, EXIT_OK, loadConfigOrExit, printJson, printLine, setExitCode, type ConfigOptions, type JsonOptions } from '../common';
 
@@ -55,6 +55,8 @@ function timeout<T>(p: Promise<T>, what: string): Promise<T> {
 interface TemporalFindings {
   temporal: TemporalStatus;
   schedule: ScheduleStatus | null;
+  /** The delta sync's schedule (issue 14). */
+  deltaSchedule?: ScheduleStatus | null;
 }
 
 async function readTemporal(config: Config): Promise<TemporalFindings> {
@@ -79,24 +81,32 @@ async function readTemporal(config: Config): Promise<TemporalFindings> {
   } catch {
     temporal.workerPollers = null; // unknown, not a finding: the schedule and runs still tell
   }
-  const expected = Boolean(config.schedule.every || config.schedule.cron);
-  const schedule: ScheduleStatus = { id: scheduleId(config), exists: false, expected, paused: false, every: [], cron: [], nextRunAt: null };
   try {
-    const d = await timeout(conn.client.schedule.getHandle(schedule.id).describe(), 'DescribeSchedule');
+    const schedule = await describeSchedule(conn.client, scheduleId(config), Boolean(config.schedule.every || config.schedule.cron));
+    const deltaSchedule = await describeSchedule(conn.client, deltaScheduleId(config), Boolean(config.schedule.delta?.every));
+    return { temporal, schedule, deltaSchedule };
+  } catch (err) {
+    temporal.error = (err as Error).message;
+    return { temporal, schedule: null };
+  } finally {
+    await conn.connection.close().catch(() => undefined);
+  }
+}
+
+/** A schedule as status shows it; `exists: false` when there is none. */
+async function describeSchedule(client: Client, id: string, expected: boolean): Promise<ScheduleStatus> {
+  const schedule: ScheduleStatus = { id, exists: false, expected, paused: false, every: [], cron: [], nextRunAt: null };
+  try {
+    const d = await timeout(client.schedule.getHandle(id).describe(), 'DescribeSchedule');
     schedule.exists = true;
     schedule.paused = d.state.paused;
     schedule.every = d.spec.intervals?.map((i) => durationText(i.every)) ?? [];
     schedule.cron = (d.spec.calendars ?? []).map((c) => c.comment ?? JSON.stringify(c));
     schedule.nextRunAt = d.info.nextActionTimes[0]?.toISOString() ?? null;
   } catch (err) {
-    if (!(err instanceof ScheduleNotFoundError)) {
-      temporal.error = `the schedule ${schedule.id} cannot be read: ${(err as Error).message}`;
-      return { temporal, schedule: null };
-    }
-  } finally {
-    await conn.connection.close().catch(() => undefined);
+    if (!(err instanceof ScheduleNotFoundError)) throw new Error(`the schedule ${id} cannot be read: ${(err as Error).message}`);
   }
-  return { temporal, schedule };
+  return schedule;
 }
 
 async function readStore(config: Config, now: Date): Promise<{ runs: RunsStatus | null; storeError: string | null }> {
@@ -114,11 +124,11 @@ async function readStore(config: Config, now: Date): Promise<{ runs: RunsStatus 
 export async function status(opts: StatusOptions): Promise<void> {
   const { config } = loadConfigOrExit(opts);
   const now = new Date();
-  const [{ temporal, schedule }, { runs, storeError }] = await Promise.all([readTemporal(config), readStore(config, now)]);
+  const [{ temporal, schedule, deltaSchedule = null }, { runs, storeError }] = await Promise.all([readTemporal(config), readStore(config, now)]);
   // Connection errors may quote the config (a PostgreSQL URL): scrub its secret values, as every error is.
   const secrets = collectSecretValues(config);
   if (temporal.error) temporal.error = redactSecrets(temporal.error, secrets);
-  const attention = attentionOf({ runs, storeError: storeError && redactSecrets(storeError, secrets), temporal, schedule });
+  const attention = attentionOf({ runs, storeError: storeError && redactSecrets(storeError, secrets), temporal, schedule, deltaSchedule });
   const report = {
     ok: attention.length === 0,
     attention,
@@ -126,6 +136,7 @@ export async function status(opts: StatusOptions): Promise<void> {
     versions: { zccSync: packageVersion(), temporalServer: temporal.serverVersion },
     temporal,
     schedule,
+    deltaSchedule,
     staleness: runs?.staleness ?? null,
     lastRuns: runs?.lastRuns ?? null,
     held: runs?.held ?? null,
@@ -134,7 +145,7 @@ export async function status(opts: StatusOptions): Promise<void> {
   };
   setExitCode(report.ok ? EXIT_OK : EXIT_FAILED);
   if (opts.json) return printJson(report);
-  printScreen(report, runs, temporal, schedule, now);
+  printScreen(report, runs, temporal, schedule, now, deltaSchedule);
 }
 
 function when(iso: string | null, now: Date): string {
@@ -147,7 +158,14 @@ function seconds(ms: number): string {
   return ms < 60_000 ? `${(ms / 1000).toFixed(1)} s` : humanAge(ms);
 }
 
-function printScreen(report: { ok: boolean; attention: string[]; versions: { zccSync: string; temporalServer: string | null } }, runs: RunsStatus | null, temporal: TemporalStatus, schedule: ScheduleStatus | null, now: Date): void {
+function printScreen(
+  report: { ok: boolean; attention: string[]; versions: { zccSync: string; temporalServer: string | null } },
+  runs: RunsStatus | null,
+  temporal: TemporalStatus,
+  schedule: ScheduleStatus | null,
+  now: Date,
+  deltaSchedule: ScheduleStatus | null,
+): void {
   const server = temporal.reachable ? `Temporal server ${temporal.serverVersion ?? '(version unknown)'} at ${temporal.address}` : `Temporal at ${temporal.address || '(no address)'} UNREACHABLE`;
   printLine(`zcc-sync ${report.versions.zccSync} · ${server} · namespace ${temporal.namespace}, task queue ${temporal.taskQueue}`);
   const pollers = temporal.workerPollers === null ? 'unknown' : temporal.workerPollers === 0 ? 'NONE polling' : `${temporal.workerPollers} polling`;
@@ -158,6 +176,9 @@ function printScreen(report: { ok: boolean; attention: string[]; versions: { zcc
     const spec = [...schedule.every.map((e) => `every ${e}`), ...schedule.cron.map((c) => `cron "${c}"`)].join(', ') || 'no times';
     printLine(`Schedule:  ${schedule.id} ${schedule.paused ? 'PAUSED' : 'active'}, ${spec}; next run ${schedule.paused ? '-' : when(schedule.nextRunAt, now)}`);
   }
+  if (deltaSchedule?.exists) {
+    printLine(`Delta:     ${deltaSchedule.id} ${deltaSchedule.paused ? 'PAUSED' : 'active'}, every ${deltaSchedule.every.join(', ')}; next poll ${deltaSchedule.paused ? '-' : when(deltaSchedule.nextRunAt, now)}`);
+  } else if (deltaSchedule?.expected) printLine('Delta:     none (the config sets schedule.delta.every: zcc-sync schedule set)');
   if (runs) {
     const st = runs.staleness;
     const last = st.lastSuccessAt ? `last successful reconcile ${st.lastSuccessRunId} ${when(st.lastSuccessAt, now)}` : 'no reconcile completed yet';

@@ -133,7 +133,7 @@ const BAD_END: Record<string, string> = { failed: 'failed', expired: 'expired: n
  * read (its error is in `storeError`). Per-op failures (e.g. "not a Zoom user") are shown, not
  * flagged: they recur on every run until the directory or Zoom changes.
  */
-export function attentionOf(input: { runs: RunsStatus | null; storeError: string | null; temporal: TemporalStatus; schedule: ScheduleStatus | null }): string[] {
+export function attentionOf(input: { runs: RunsStatus | null; storeError: string | null; temporal: TemporalStatus; schedule: ScheduleStatus | null; deltaSchedule?: ScheduleStatus | null }): string[] {
   const out: string[] = [];
   const { runs, temporal, schedule } = input;
   if (input.storeError) out.push(`the store cannot be read: ${input.storeError} (fix: check store.connection)`);
@@ -153,6 +153,11 @@ export function attentionOf(input: { runs: RunsStatus | null; storeError: string
   if (schedule) {
     if (!schedule.exists && schedule.expected) out.push(`the schedule ${schedule.id} does not exist although the config sets one: no reconcile runs on its own (fix: zcc-sync schedule set)`);
     if (schedule.exists && schedule.paused) out.push(`the schedule ${schedule.id} is paused: no reconcile runs on its own (fix: zcc-sync schedule resume)`);
+  }
+  const delta = input.deltaSchedule;
+  if (delta) {
+    if (!delta.exists && delta.expected) out.push(`the delta schedule ${delta.id} does not exist although the config sets schedule.delta.every: directory changes wait for the next full reconcile (fix: zcc-sync schedule set)`);
+    if (delta.exists && delta.paused) out.push(`the delta schedule ${delta.id} is paused: directory changes wait for the next full reconcile (fix: zcc-sync schedule resume)`);
   }
   return out;
 }
