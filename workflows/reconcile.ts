@@ -5,12 +5,13 @@
  * apply in chunks → report. Every step is an activity that reads and writes the store by run id,
  * so the workflow's history holds ids and counts only, and a crashed worker resumes where it was.
  */
-import { condition, patched, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import { patched, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import { BOOKKEEPING, MAIL, READS } from './activity-options';
 import type { ReconcileActivities } from '../src/domain/activities';
 import { OP_ORDER } from '../src/domain/types';
 import { applyWithProgress } from './apply-ops';
-import { approveUpdate, progressQuery, rejectUpdate, type Decision, type Progress } from './definitions';
+import { handleDecisions } from './approval';
+import type { Progress } from './definitions';
 import { continueAsNewWhenIdle, reportThenDeliver, runToTheEnd } from './lifecycle';
 import type { ChunkTally, PlanResult, ReconcileInput, RunResult, RunStatus } from '../src/domain/runs';
 
@@ -50,18 +51,7 @@ export async function reconcileWorkflow(input: ReconcileInput): Promise<RunResul
   const runId = resume?.runId ?? reconcileRunId(info.firstExecutionRunId);
   const startedAtMs = resume?.startedAtMs ?? Date.now();
   const progress: Progress = { runId, phase: 'starting', total: {}, done: {}, heldReasons: [] };
-  let decision: { approved: boolean; by: string } | null = null;
-
-  setHandler(progressQuery, () => progress);
-  const decide = (approved: boolean) => (d: Decision) => {
-    decision = { approved, by: d.by };
-    return `${approved ? 'approved' : 'rejected'} by ${d.by}`;
-  };
-  const onlyWhenHeld = (_d: Decision) => {
-    if (progress.phase !== 'held') throw new Error(`run ${runId} is not held (phase: ${progress.phase})`);
-  };
-  setHandler(approveUpdate, decide(true), { validator: onlyWhenHeld });
-  setHandler(rejectUpdate, decide(false), { validator: onlyWhenHeld });
+  const waitForDecision = handleDecisions(progress, runId);
 
   const tally: ChunkTally = resume?.tally ?? { outcomes: {}, calls: {} };
   let plan: PlanResult | null = resume
@@ -114,9 +104,8 @@ export async function reconcileWorkflow(input: ReconcileInput): Promise<RunResul
         progress.heldReasons = plan.guard.reasons;
         await bookkeeping.holdRun({ runId, workflowId: info.workflowId, reasons: plan.guard.reasons });
         const hours = await bookkeeping.approvalTimeoutHours();
-        const decided = await condition(() => decision !== null, hours * 3600 * 1000);
-        if (!decided) return await finish('expired', `no decision within ${hours} h`);
-        const d = decision as unknown as { approved: boolean; by: string };
+        const d = await waitForDecision(hours);
+        if (!d) return await finish('expired', `no decision within ${hours} h`);
         await bookkeeping.recordDecision({ runId, approved: d.approved, by: d.by });
         if (!d.approved) return await finish('rejected', `rejected by ${d.by}`);
       }

@@ -12,13 +12,14 @@
  * one by one, the same plan, guards (a held run waits for approve/reject), chunked apply, emails
  * and report. Payloads carry the run id and counts only.
  */
-import { condition, executeChild, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import { executeChild, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import { BOOKKEEPING, MAIL, READS } from './activity-options';
 import type { ReconcileActivities, ScopedReconcileActivities } from '../src/domain/activities';
 import { OP_ORDER } from '../src/domain/types';
 import type { ChunkTally, RunResult, RunStatus } from '../src/domain/runs';
 import { applyWithProgress, type ApplyCursor } from './apply-ops';
-import { approveUpdate, progressQuery, rejectUpdate, type Decision, type Progress } from './definitions';
+import { handleDecisions } from './approval';
+import type { Progress } from './definitions';
 import { reportThenDeliver, runToTheEnd } from './lifecycle';
 import { reconcileWorkflow } from './reconcile';
 
@@ -85,7 +86,7 @@ async function reconcileScope(runId: string, trigger: string): Promise<RunResult
   const info = workflowInfo();
   const startedAtMs = Date.now();
   const progress: Progress = { runId, phase: 'snapshots', total: {}, done: {}, heldReasons: [] };
-  const decide = waitForDecisions(progress, runId);
+  const decide = handleDecisions(progress, runId);
   const tally: ChunkTally = { outcomes: {}, calls: {} };
 
   const finish = async (status: RunStatus, error?: string): Promise<RunResult> => {
@@ -122,20 +123,4 @@ async function reconcileScope(runId: string, trigger: string): Promise<RunResult
     }
     return await finish('completed');
   });
-}
-
-/** The progress query and the approve/reject updates; returns "wait for a decision (or the timeout)". */
-function waitForDecisions(progress: Progress, runId: string): (hours: number) => Promise<{ approved: boolean; by: string } | null> {
-  let decision: { approved: boolean; by: string } | null = null;
-  setHandler(progressQuery, () => progress);
-  const decide = (approved: boolean) => (d: Decision) => {
-    decision = { approved, by: d.by };
-    return `${approved ? 'approved' : 'rejected'} by ${d.by}`;
-  };
-  const onlyWhenHeld = (_d: Decision) => {
-    if (progress.phase !== 'held') throw new Error(`run ${runId} is not held (phase: ${progress.phase})`);
-  };
-  setHandler(approveUpdate, decide(true), { validator: onlyWhenHeld });
-  setHandler(rejectUpdate, decide(false), { validator: onlyWhenHeld });
-  return async (hours) => ((await condition(() => decision !== null, hours * 3600 * 1000)) ? decision : null);
 }
