@@ -17,12 +17,16 @@
  * of a mapped group is active with the role and package of its highest-priority mapping and the
  * union of the queues; any other ZCC user is inactive with no queue.
  *
- * In CI: 3 sequences × 8 steps (about 2–3 minutes on 2 cores). Overrides:
+ * In CI: 3 sequences × 8 steps (1 min 40 s on an idle 2-core machine, 2.5–3.5 min while other
+ * jobs share it). Overrides:
  *   ZCC_DELTA_SEQUENCES=<n>  ZCC_DELTA_STEPS=<n>  ZCC_DELTA_SEED=<base seed> (sequence i uses base + i)
  * The mutations are a function of the seed; the timing of racing writes against a delta is not.
  * A failure prints the seed of its sequence, the step history, what each delta did and the ops the
  * full plan found; replay it with
  *   ZCC_DELTA_SEED=<seed> ZCC_DELTA_SEQUENCES=1 ZCC_DELTA_STEPS=<steps> npx jest test/delta-invariant.test.ts
+ * ZCC_DELTA_FAULTS=1 also fails one Zoom write endpoint (5xx) during some deltas, then lifts the
+ * fault and runs a follow-up delta with no directory change before the plan: the invariant then
+ * asks that a failed op is retried by the next delta. Off by default (see FAULTS).
  * ZCC_DELTA_CONTROL=full runs the same sequences with a full apply in place of each delta: a
  * control that tells a bug of the model (or of the full reconcile) from a bug of the delta.
  * The delta schedule is configured (`schedule.delta.every: 30s`) but never created: the test runs
@@ -58,6 +62,20 @@ const STEPS = intEnv('ZCC_DELTA_STEPS', 8);
 const BASE_SEED = seedFromEnv('ZCC_DELTA_SEED');
 /** Share of steps that also write changes while their delta runs (then a second delta follows). */
 const RACE_SHARE = 0.25;
+/**
+ * ZCC_DELTA_FAULTS=1: in a share of the steps the emulator answers 5xx to every call of one write
+ * endpoint while the step's delta runs (its ops there fail after the client's retries); then the
+ * faults are lifted and a follow-up delta runs with no directory change in between. Off by default.
+ */
+const FAULTS = process.env.ZCC_DELTA_FAULTS === '1';
+const FAULT_SHARE = 0.3;
+const FAULT_ENDPOINTS = [
+  'POST /contact_center/users/batch',
+  'PATCH /contact_center/users/{userId}',
+  'POST /contact_center/queues/{queueId}/agents',
+  'DELETE /contact_center/queues/{queueId}/agents/{userId}',
+  'POST /contact_center/roles/{roleId}/users',
+];
 /** A control run: full applies instead of deltas (see the header). */
 const CONTROL_FULL = process.env.ZCC_DELTA_CONTROL === 'full';
 const SEEDS = Array.from({ length: SEQUENCES }, (_, i) => (BASE_SEED + i) >>> 0);
@@ -192,10 +210,11 @@ async function runSequence(seed: number, index: number): Promise<void> {
       const json = CONTROL_FULL ? fullAsDelta(parseJson('apply (control)', r)) : parseJson<DeltaJson>('apply --delta', r);
       return { r, json, ms: Date.now() - t0 };
     };
-    const checkDelta = async (label: string, { r, json: delta, ms }: Awaited<ReturnType<typeof runDelta>>) => {
+    const checkDelta = async (label: string, { r, json: delta, ms }: Awaited<ReturnType<typeof runDelta>>, faulted = false) => {
       history.push(`${label} delta → ${delta.outcome}${delta.runId ? ` ${delta.runId}` : ''}${delta.status ? ` ${delta.status}` : ''}: ${counts(delta.summary)} (${(ms / 1000).toFixed(1)} s)`);
       if (delta.outcome !== 'run' && delta.outcome !== 'idle') fail(`the delta run of ${label} was '${delta.outcome}', expected 'run' or 'idle'`, [`stdout: ${r.stdout.trim()}`]);
-      if (delta.outcome === 'run' && delta.status !== 'completed') fail(`the delta run of ${label} ended '${delta.status}'`, [`stdout: ${r.stdout.trim()}`, `stderr: ${r.stderr.trim().slice(-2000)}`]);
+      // A delta whose Zoom calls were failed on purpose may end failed; the follow-up must not.
+      if (delta.outcome === 'run' && delta.status !== 'completed' && !(faulted && delta.status === 'failed')) fail(`the delta run of ${label} ended '${delta.status}'`, [`stdout: ${r.stdout.trim()}`, `stderr: ${r.stderr.trim().slice(-2000)}`]);
     };
 
     for (let step = 1; step <= STEPS; step++) {
@@ -208,6 +227,13 @@ async function runSequence(seed: number, index: number): Promise<void> {
       // racing the delta's reads must be seen by this delta or by the next one, never lost.
       const racing = rng.chance(RACE_SHARE);
       const raceDelayMs = racing ? rng.int(0, 2000) : 0;
+      // Drawn in every mode, so a seed gives the same mutations with and without faults.
+      const faulted = rng.chance(FAULT_SHARE) && FAULTS;
+      const faultEndpoint = rng.pick(FAULT_ENDPOINTS);
+      if (faulted) {
+        env.emu.setFaults({ rules: { [faultEndpoint]: { errorRate: 1 } } });
+        history.push(`step ${step} fault: every ${faultEndpoint} answers 500 during this delta`);
+      }
       const deltaRun = runDelta();
       if (racing) {
         await new Promise((resolve) => setTimeout(resolve, raceDelayMs));
@@ -219,8 +245,10 @@ async function runSequence(seed: number, index: number): Promise<void> {
         }
         history.push(...raced.map((l, i) => `step ${step}.race${i + 1} (written during the delta, ${raceDelayMs} ms after it started) ${l}`));
       }
-      await checkDelta(`step ${step}`, await deltaRun);
-      if (racing) {
+      const first = await deltaRun;
+      if (faulted) env.emu.setFaults(undefined);
+      await checkDelta(`step ${step}`, first, faulted);
+      if (racing || faulted) {
         const drifted = await directoryDrift(model, target);
         if (drifted.length) fail(`slapd drifted from the model after the racing writes of step ${step} (a bug of the mutation generator)`, drifted.map((l) => `  ${l}`));
         await checkDelta(`step ${step} follow-up`, await runDelta());

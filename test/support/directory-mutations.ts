@@ -18,12 +18,16 @@
  * group), leave, move (between mapped groups), nested-group edits (a user into/out of a nested
  * group; a nested group into/out of a mapped group, or the inner nested group into/out of the
  * outer one — never the reverse, so nesting has no cycles), disable and enable (ppolicy's
- * `pwdAccountLockedTime: 000001010000Z`), entry deletion (refint drops it from its groups) and
- * email change (`mail` replaced by another of the user's pool addresses).
+ * `pwdAccountLockedTime: 000001010000Z`), entry deletion (refint drops it from its groups; a
+ * later join often re-creates the same DN), email change (to another of the user's pool
+ * addresses, to one another entry held before, rarely to one another entry holds now: a
+ * duplicate, which the directory read merges into one ZCC user), rename (modrdn: a new DN for the
+ * same entry; refint rewrites its memberships) and display-name change (seen by a delta, nothing
+ * for ZCC).
  */
 import type { PackageName } from '../../emulator/types';
 import { EqualityFilter } from 'ldapts';
-import { addGroupMember, addUser, deleteUser, modifyUser, removeGroupMember, withAdmin, type LdapAdminTarget } from './ldap-admin';
+import { addGroupMember, addUser, deleteUser, modifyUser, removeGroupMember, renameUser, withAdmin, type LdapAdminTarget } from './ldap-admin';
 import { PEOPLE_BASE, READER_DN, groupDn, userDn, type DirectorySpec } from '../../devstack/ldif';
 
 /** ppolicy's "locked until an administrator unlocks it". */
@@ -102,7 +106,10 @@ export interface ModelMapping {
 }
 
 export interface ModelUser {
+  /** The entry's uid (its RDN): `u007`, or `u007-r1` after a rename. */
   uid: string;
+  /** The pool uid whose addresses the entry uses (its uid before any rename). */
+  home: string;
   mail: string;
   displayName: string;
   locked: boolean;
@@ -143,6 +150,10 @@ export class DirectoryModel {
   readonly groups = new Map<string, ModelGroup>();
   /** Every address an entry has held (lower-cased): an address freed by a delete or an email change may be given to another user. */
   readonly everUsed = new Set<string>();
+  /** uids whose entry was deleted (a join may re-create one: same DN, a new entry). */
+  readonly deleted = new Set<string>();
+  /** Renames so far (the suffix of the next new uid). */
+  renames = 0;
   /** Mapped groups in config order. */
   readonly mappings: ModelMapping[];
   readonly options: ModelOptions;
@@ -154,7 +165,7 @@ export class DirectoryModel {
     for (const u of spec.users) {
       const mail = u.mail === undefined ? `${u.uid}@example.com` : u.mail;
       if (!mail) throw new Error(`model: ${u.uid} has no mail (not modelled)`);
-      this.users.set(u.uid, { uid: u.uid, mail, displayName: u.displayName ?? u.uid, locked: locked.includes(u.uid) });
+      this.users.set(u.uid, { uid: u.uid, home: u.uid, mail, displayName: u.displayName ?? u.uid, locked: locked.includes(u.uid) });
       this.everUsed.add(mail.toLowerCase());
     }
     for (const g of spec.groups) {
@@ -210,19 +221,32 @@ export class DirectoryModel {
     return this.mappedCns.filter((cn) => eff.has(cn));
   }
 
-  /** What ZCC must hold for every enabled member of a mapped group, by lower-cased email. */
+  /**
+   * What ZCC must hold for every enabled member of a mapped group, by lower-cased email. Entries
+   * sharing an email are one ZCC user, as the directory read settles them: the entry first in DN
+   * order is kept (its lock decides), with the mapped groups of all of them.
+   */
   desiredUsers(): Map<string, DesiredZccUser> {
+    const byEmail = new Map<string, { kept: ModelUser; groups: Set<string> }>();
+    const members = [...this.users.values()]
+      .map((u) => ({ u, groups: this.mappedGroupsOf(u.uid), key: userDn(u.uid).toLowerCase() }))
+      .filter((x) => x.groups.length > 0)
+      .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    for (const { u, groups } of members) {
+      const email = u.mail.toLowerCase();
+      const entry = byEmail.get(email) ?? { kept: u, groups: new Set<string>() };
+      for (const g of groups) entry.groups.add(g);
+      byEmail.set(email, entry);
+    }
     const out = new Map<string, DesiredZccUser>();
-    for (const u of this.users.values()) {
-      if (u.locked) continue;
-      const groups = new Set(this.mappedGroupsOf(u.uid));
+    for (const [email, { kept, groups }] of byEmail) {
+      if (kept.locked) continue;
       const matched = this.mappings.map((m, index) => ({ m, index })).filter(({ m }) => groups.has(m.cn));
-      if (matched.length === 0) continue;
       const winner = matched.reduce((best, x) => (x.m.priority > best.m.priority ? x : best));
       const byKey = new Map<string, string>();
       for (const { m } of matched) for (const q of m.queues) if (!byKey.has(q.toLowerCase())) byKey.set(q.toLowerCase(), q);
       const queues = [...byKey.values()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-      out.set(u.mail.toLowerCase(), { email: u.mail.toLowerCase(), role: winner.m.role, package: winner.m.package, queues });
+      out.set(email, { email, role: winner.m.role, package: winner.m.package, queues });
     }
     return out;
   }
@@ -231,7 +255,7 @@ export class DirectoryModel {
   describe(): string {
     const users = [...this.users.values()]
       .sort((a, b) => a.uid.localeCompare(b.uid))
-      .map((u) => `${u.uid} <${u.mail}>${u.locked ? ' LOCKED' : ''} in [${this.directGroupsOf(u.uid).join(', ')}] → mapped [${this.mappedGroupsOf(u.uid).join(', ')}]`);
+      .map((u) => `${u.uid}${u.home !== u.uid ? ` (was ${u.home})` : ''} <${u.mail}>${u.locked ? ' LOCKED' : ''} in [${this.directGroupsOf(u.uid).join(', ')}] → mapped [${this.mappedGroupsOf(u.uid).join(', ')}]`);
     const groups = [...this.groups.values()].map(
       (g) => `${g.mapped ? 'mapped' : 'nested'} ${g.cn}: users [${[...g.users].sort().join(', ')}] groups [${[...g.groups].sort().join(', ')}]`,
     );
@@ -262,7 +286,9 @@ export type MutationKind =
   | 'disable'
   | 'enable'
   | 'delete'
-  | 'email';
+  | 'email'
+  | 'rename'
+  | 'display-name';
 
 /** Relative frequencies of the kinds (only kinds with a valid candidate are drawn). */
 export const DEFAULT_WEIGHTS: Record<MutationKind, number> = {
@@ -278,22 +304,28 @@ export const DEFAULT_WEIGHTS: Record<MutationKind, number> = {
   enable: 8,
   delete: 6,
   email: 10,
+  rename: 5,
+  'display-name': 3,
 };
 
 type Candidate = () => Mutation;
 
 /**
- * An address for `uid` (a joiner, or an email change away from `current`): mostly one of its own
- * pool addresses, sometimes (`reuse`) one another entry held before and no entry holds now — a
- * deleted user's, or one freed by an email change (a re-hire, a reassigned mailbox).
+ * An address for the entry of pool uid `home` (a joiner, or an email change away from
+ * `current`): mostly one of its own pool addresses; sometimes (`reuse`) one another entry held
+ * before and no entry holds now — a deleted user's, or one freed by an email change (a re-hire, a
+ * reassigned mailbox); rarely (`duplicate`) the address another entry has now (two entries, one
+ * ZCC user: the directory read merges them).
  */
-function pickAddress(rng: Rng, model: DirectoryModel, uid: string, opts: { current?: string; primary: number; reuse: number }): { mail: string; note: string } {
-  const own = poolEmails(uid);
-  const free = (e: string) => e !== opts.current && !model.emailInUse(e);
+function pickAddress(rng: Rng, model: DirectoryModel, home: string, opts: { current?: string; primary: number; reuse: number; duplicate: number }): { mail: string; note: string } {
+  const own = poolEmails(home);
+  const free = (e: string) => e !== opts.current?.toLowerCase() && !model.emailInUse(e);
   const reusable = [...model.everUsed].filter((e) => !own.includes(e) && free(e)).sort();
+  const taken = [...new Set([...model.users.values()].map((u) => u.mail.toLowerCase()))].filter((e) => e !== opts.current?.toLowerCase()).sort();
   const r = rng.float();
-  if (reusable.length && r < opts.reuse) return { mail: rng.pick(reusable), note: ' (an address another entry held before)' };
-  if (free(own[0]!) && r < opts.reuse + opts.primary) return { mail: own[0]!, note: '' };
+  if (taken.length && r < opts.duplicate) return { mail: rng.pick(taken), note: ' (DUPLICATE: another entry has this address)' };
+  if (reusable.length && r < opts.duplicate + opts.reuse) return { mail: rng.pick(reusable), note: ' (an address another entry held before)' };
+  if (free(own[0]!) && r < opts.duplicate + opts.reuse + opts.primary) return { mail: own[0]!, note: '' };
   const aliases = own.filter(free);
   if (aliases.length) return { mail: rng.pick(aliases), note: '' };
   if (reusable.length) return { mail: rng.pick(reusable), note: ' (an address another entry held before)' };
@@ -322,17 +354,20 @@ function candidates(rng: Rng, model: DirectoryModel): Partial<Record<MutationKin
   for (let i = 1; i <= model.options.poolSize; i++) if (!model.users.has(uidOf(i))) free.push(uidOf(i));
   if (free.length) {
     out['join-new'] = () => {
-      const uid = rng.pick(free);
-      // A re-created uid (deleted earlier) or a new one; sometimes with an alias or a reused address.
-      const { mail, note } = pickAddress(rng, model, uid, { primary: 0.6, reuse: 0.2 });
+      // Often a deleted uid re-created (same DN, a new entry), else a new one; sometimes with an
+      // alias, a reused or a duplicate address.
+      const recreatable = free.filter((uid) => model.deleted.has(uid));
+      const uid = recreatable.length && rng.chance(0.4) ? rng.pick(recreatable) : rng.pick(free);
+      const recreated = model.deleted.delete(uid);
+      const { mail, note } = pickAddress(rng, model, uid, { primary: 0.55, reuse: 0.2, duplicate: 0.05 });
       const group = rng.pick(allGroups);
       const displayName = `Delta ${uid}`;
-      model.users.set(uid, { uid, mail, displayName, locked: false });
+      model.users.set(uid, { uid, home: uid, mail, displayName, locked: false });
       model.everUsed.add(mail.toLowerCase());
       model.groups.get(group)!.users.add(uid);
       return {
         kind: 'join-new',
-        text: `join-new: create ${uid} <${mail}>${note} and add it to ${group}`,
+        text: `join-new: create ${uid}${recreated ? ' (re-created)' : ''} <${mail}>${note} and add it to ${group}`,
         apply: async (t) => {
           await addUser(t, { uid, mail, displayName });
           await addGroupMember(t, group, uid);
@@ -439,6 +474,7 @@ function candidates(rng: Rng, model: DirectoryModel): Partial<Record<MutationKin
       const uid = members.length && rng.chance(0.85) ? rng.pick(members) : rng.pick(uids);
       const text = `delete: delete entry ${who(model, uid)} (was in [${model.directGroupsOf(uid).join(', ')}])`;
       model.users.delete(uid);
+      model.deleted.add(uid);
       for (const g of model.groups.values()) g.users.delete(uid);
       return { kind: 'delete', text, apply: (t) => deleteUser(t, uid) };
     };
@@ -447,10 +483,32 @@ function candidates(rng: Rng, model: DirectoryModel): Partial<Record<MutationKin
       const uid = members.length && rng.chance(0.85) ? rng.pick(members) : rng.pick(uids);
       const user = model.users.get(uid)!;
       const before = user.mail;
-      const { mail, note } = pickAddress(rng, model, uid, { current: before, primary: 0.3, reuse: 0.3 });
+      const { mail, note } = pickAddress(rng, model, user.home, { current: before, primary: 0.3, reuse: 0.3, duplicate: 0.08 });
       user.mail = mail;
       model.everUsed.add(mail.toLowerCase());
       return { kind: 'email', text: `email: ${uid} mail ${before} → ${mail}${note}`, apply: (t) => modifyUser(t, uid, { mail }) };
+    };
+    // A new RDN (modrdn, same container): a new DN for the same entry, email and groups kept.
+    out.rename = () => {
+      const members = uids.filter((uid) => model.mappedGroupsOf(uid).length > 0);
+      const uid = members.length && rng.chance(0.85) ? rng.pick(members) : rng.pick(uids);
+      const user = model.users.get(uid)!;
+      const newUid = `${user.home}-r${++model.renames}`;
+      const text = `rename: ${who(model, uid)} → uid=${newUid} (in [${model.directGroupsOf(uid).join(', ')}])`;
+      model.users.delete(uid);
+      model.users.set(newUid, { ...user, uid: newUid });
+      for (const g of model.groups.values()) {
+        if (g.users.delete(uid)) g.users.add(newUid);
+      }
+      return { kind: 'rename', text, apply: async (t) => void (await renameUser(t, uid, newUid)) };
+    };
+    // Seen by the delta (the entry changed), nothing for ZCC (the plan does not sync names).
+    out['display-name'] = () => {
+      const uid = rng.pick(uids);
+      const user = model.users.get(uid)!;
+      const displayName = `${user.displayName.replace(/ v\d+$/, '')} v${rng.int(2, 99)}`;
+      user.displayName = displayName;
+      return { kind: 'display-name', text: `display-name: ${who(model, uid)} displayName → "${displayName}"`, apply: (t) => modifyUser(t, uid, { displayName }) };
     };
   }
   return out;

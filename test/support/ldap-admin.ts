@@ -8,7 +8,7 @@
  * to such a group removes the placeholder again.
  */
 import { Attribute, Change, Client, EqualityFilter } from 'ldapts';
-import { GROUPS_BASE, READER_DN, USER_PASSWORD, groupDn, userDn, type DirectorySpecGroup, type DirectorySpecUser } from '../../devstack/ldif';
+import { GROUPS_BASE, READER_DN, USER_PASSWORD, escapeDnValue, groupDn, userDn, type DirectorySpecGroup, type DirectorySpecUser } from '../../devstack/ldif';
 
 export interface LdapAdminTarget {
   url: string;
@@ -127,4 +127,13 @@ export async function addGroup(target: LdapAdminTarget, group: DirectorySpecGrou
 
 export async function deleteGroup(target: LdapAdminTarget, cn: string): Promise<void> {
   await withAdmin(target, (c) => c.del(groupDn(cn)));
+}
+
+/**
+ * Rename a user entry: modrdn to `uid=<newUid>` in the same container, the old RDN value removed.
+ * The memberof overlay's refint rewrites the member values that named the old DN.
+ */
+export async function renameUser(target: LdapAdminTarget, uid: string, newUid: string): Promise<string> {
+  await withAdmin(target, (c) => c.modifyDN(userDn(uid), `uid=${escapeDnValue(newUid)}`));
+  return userDn(newUid);
 }
