@@ -170,6 +170,28 @@ test('the guards hold a delta run: 4 leavers against a limit of 3, rejected, not
   expect(await planSummary()).toMatchObject(EMPTY);
 });
 
+test('a change that failed in ZCC is tried again by the next delta, though the directory did not move', async () => {
+  await addUser(ldap(), { uid: uid(43), displayName: 'Delta Joiner 43' }, ['dl-agents']);
+  // Zoom refuses every batch create while this delta runs.
+  env.emu.setFaults({ rules: { 'POST /contact_center/users/batch': { errorRate: 1, errorStatus: 500 } } });
+  let failed: DeltaResult;
+  try {
+    failed = await delta();
+  } finally {
+    env.emu.setFaults(undefined);
+  }
+  expect(failed.run?.status).toBe('completed');
+  expect(failed.run?.failures).toBeGreaterThan(0);
+  expect(await zccUser(mail(43))).toBeUndefined();
+  // Nothing changed in the directory since, yet the next poll compares again and creates the user.
+  const retried = await delta();
+  expect(retried.outcome).toBe('run');
+  expect(retried.run).toMatchObject({ status: 'completed', failures: 0, summary: { create: 1 } });
+  expect(await zccUser(mail(43))).toMatchObject({ role: 'Agent', access: 'active', queues: ['Support'] });
+  expect((await delta()).outcome).toBe('idle');
+  expect(await planSummary()).toMatchObject(EMPTY);
+});
+
 test('on demand: the named users are synced now, an unknown one is reported', async () => {
   await addUser(ldap(), { uid: uid(42), displayName: 'Delta Joiner 42' }, ['dl-supervisors']);
   const runId = `syn-${randomUUID().replace(/-/g, '').slice(0, 16)}`;

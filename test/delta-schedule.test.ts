@@ -129,7 +129,7 @@ test('pause acts on both schedules; apply --delta runs one delta now: a run, idl
 
   const idle = await json(['apply', '--delta', '--as', 'jest']);
   expect(idle.code).toBe(0);
-  expect(idle.json).toEqual({ outcome: 'idle', detail: expect.any(String), runId: null, status: null, summary: null });
+  expect(idle.json).toEqual({ outcome: 'idle', detail: expect.any(String), runId: null, status: null, summary: null, failures: null });
   const idleText = await env.cli(['apply', '--delta']);
   expect(idleText.code).toBe(0);
   expect(idleText.stdout).toMatch(/^Delta: idle — .*\.\n$/);

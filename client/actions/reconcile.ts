@@ -135,6 +135,8 @@ export interface DeltaJson {
   runId: string | null;
   status: RunStatus | null;
   summary: PlanSummary | null;
+  /** Ops that failed in the run (null: no run); their users are tried again by a later delta. */
+  failures: number | null;
 }
 
 /**
@@ -161,7 +163,7 @@ async function runDelta(s: Session, opts: ApplyOptions): Promise<void> {
     const p = outcome.progress;
     const run = await findRun(db, p.runId);
     const via: DeltaResult['outcome'] = run?.scope === 'full' ? 'full' : 'run';
-    await print({ outcome: via, detail: `held for approval: ${p.heldReasons.join('; ')}`, runId: p.runId, status: 'held', summary: run ? parseSummary(run) : null }, () => printHeld(p.runId, p.heldReasons));
+    await print({ outcome: via, detail: `held for approval: ${p.heldReasons.join('; ')}`, runId: p.runId, status: 'held', summary: run ? parseSummary(run) : null, failures: 0 }, () => printHeld(p.runId, p.heldReasons));
     setExitCode(EXIT_HELD);
     return;
   }
@@ -169,14 +171,14 @@ async function runDelta(s: Session, opts: ApplyOptions): Promise<void> {
     const run = (await findRun(db, handle.workflowId)) ?? (await findRun(db, `${handle.workflowId}-full`));
     const error = errorText(outcome.error);
     await print(
-      { outcome: run?.scope === 'full' ? 'full' : 'run', detail: `failed: ${error}`, runId: run?.id ?? null, status: 'failed', summary: run ? parseSummary(run) : null },
+      { outcome: run?.scope === 'full' ? 'full' : 'run', detail: `failed: ${error}`, runId: run?.id ?? null, status: 'failed', summary: run ? parseSummary(run) : null, failures: null },
       () => printLine(`Delta reconcile ${run ? `run ${run.id} ` : ''}failed: ${error}`),
     );
     setExitCode(EXIT_FAILED);
     return;
   }
   const { outcome: kind, detail, run } = outcome.result;
-  await print({ outcome: kind, detail, runId: run?.runId ?? null, status: run?.status ?? null, summary: run?.summary ?? null }, async () => {
+  await print({ outcome: kind, detail, runId: run?.runId ?? null, status: run?.status ?? null, summary: run?.summary ?? null, failures: run ? run.failures : null }, async () => {
     if (kind === 'idle') return printLine(`Delta: idle — ${detail}.`);
     if (kind === 'busy') return printLine(`Delta: busy — ${detail}; nothing done (the next delta sees the changes).`);
     printLine(kind === 'full' ? `Delta: a full reconcile instead — ${detail}.` : `Delta: ${detail}.`);

@@ -9,7 +9,7 @@ import { runReportOf } from '../runs/report';
 import type { RunServices } from '../runs/services';
 import { getRun, finishRunRow, parseSummary, type RunReport, type RunScope } from '../store/runs';
 import { countRunFailures, usersWithFailedOps } from '../store/ops';
-import { loadAdoptionFacts, loadRunMarker, putFact } from '../store/facts';
+import { getFact, loadAdoptionFacts, loadRunMarker, putFact } from '../store/facts';
 import { forgetMirrorUsers, replaceMirror, updateMirror } from '../store/mirror';
 import { recordAdoptions } from '../store/managed-users';
 import { inTransaction, type StoreOrTx } from '../store/db';
@@ -30,7 +30,9 @@ export async function finishReconcile(deps: Pick<RunServices, 'db' | 'notify' | 
 
   if (input.mode === 'apply' && input.status !== 'skipped') {
     await notify.userChanges({ runId: input.runId });
-    await notify.runReport({ runId: input.runId, workflowId: input.workflowId, result: report });
+    // Delta and on-demand runs are many: the admins hear of those that failed something, not of each.
+    const quiet = run?.scope !== undefined && run.scope !== 'full' && report.status === 'completed' && report.failures === 0;
+    if (!quiet) await notify.runReport({ runId: input.runId, workflowId: input.workflowId, result: report });
   }
   if (input.mode === 'apply' && input.status === 'completed') {
     if (run?.directory_users != null) await putFact(db, 'lastGoodDirectoryUsers', run.directory_users);
@@ -49,7 +51,19 @@ export async function finishReconcile(deps: Pick<RunServices, 'db' | 'notify' | 
 async function commitDirectoryMirror(trx: StoreOrTx, runId: string, scope: RunScope, config: string): Promise<void> {
   if (scope === 'full') await replaceMirror(trx, runId);
   else await updateMirror(trx, runId);
-  await forgetMirrorUsers(trx, await usersWithFailedOps(trx, runId));
-  const marker = scope === 'sync' ? null : await loadRunMarker(trx, runId);
-  if (marker) await putFact(trx, 'directoryMarker', { marker, runId, at: new Date().toISOString(), config });
+  const failed = await usersWithFailedOps(trx, runId);
+  await forgetMirrorUsers(trx, failed);
+  const stored = await getFact(trx, 'directoryMarker');
+  const marker = scope === 'sync' ? stored?.marker : await loadRunMarker(trx, runId);
+  if (!marker) return;
+  const now = Date.now();
+  const attempts = failed.length > 0 ? (stored?.retry?.attempts ?? 0) + 1 : 0;
+  const retry = attempts > 0 ? { attempts, at: new Date(now + retryDelayMs(attempts)).toISOString() } : undefined;
+  const base = scope === 'sync' && stored ? stored : { marker, runId, at: new Date(now).toISOString(), config };
+  await putFact(trx, 'directoryMarker', { ...base, ...(retry ? { retry } : { retry: undefined }) });
+}
+
+/** At once after the first failure, then 1, 2, 4 … minutes, at most an hour: an outage is not hammered. */
+export function retryDelayMs(attempts: number): number {
+  return attempts <= 1 ? 0 : Math.min(60_000 * 2 ** (attempts - 2), 3_600_000);
 }

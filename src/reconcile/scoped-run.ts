@@ -66,17 +66,19 @@ async function pollOnce(deps: Deps, start: ScopedRunStart): Promise<DeltaPoll> {
   if (busy) return { outcome: 'busy', detail: `another reconcile (${busy}) is running` };
 
   const now = compareMarkers(stored.marker, await directoryCall(() => currentMarker(deps)));
-  if (now.kind === 'idle') return { outcome: 'idle', detail: `no change since ${markerText(stored.marker)}` };
+  // Users whose change failed are missing from the mirror: once due, compare even if nothing moved.
+  const retryDue = stored.retry !== undefined && Date.parse(stored.retry.at) <= Date.now();
+  if (now.kind === 'idle' && !retryDue) return { outcome: 'idle', detail: `no change since ${markerText(stored.marker)}` };
   if (now.kind === 'full') return { outcome: 'full', detail: now.reason };
 
   const mirror = await readMirror(db);
   const byDn = new Map(mirror.map((u) => [normalizeDn(u.dn), u] as const));
-  const changes: DirectoryChanges = await directoryCall(() => readDirectoryChanges(config.directory, mappedGroups(deps), logger, stored.marker, byDn));
+  const changes: DirectoryChanges = await directoryCall(() => readDirectoryChanges(config.directory, mappedGroups(deps), logger, stored.marker, byDn, { force: retryDue }));
   if (changes.kind === 'idle') return { outcome: 'idle', detail: `no change since ${markerText(stored.marker)}` };
   if (changes.kind === 'full') return { outcome: 'full', detail: changes.reason };
   if (changes.changed.length === 0 && changes.gone.length === 0) {
     // Changes the contact center does not see (a password, a non-member): move the marker on, no run.
-    await putFact(db, 'directoryMarker', { ...stored, marker: changes.marker, at: new Date().toISOString() });
+    await putFact(db, 'directoryMarker', { ...stored, marker: changes.marker, at: new Date().toISOString(), retry: undefined });
     return { outcome: 'idle', detail: `the directory changed since ${markerText(stored.marker)}, but no member of a mapped group differs` };
   }
   const users = await writeScopedRun(deps, start, 'delta', {

@@ -31,8 +31,12 @@ export interface AdoptionFacts {
 interface GlobalFacts {
   lastGoodDirectoryUsers: number;
   zccAccountUsers: number;
-  /** `config`: the desired-state fingerprint the run applied (src/reconcile/config-fingerprint.ts). */
-  directoryMarker: { marker: ChangeMarker; runId: string; at: string; config?: string };
+  /**
+   * `config`: the desired-state fingerprint the run applied (src/reconcile/config-fingerprint.ts);
+   * `retry`: users whose change failed are missing from the mirror, and a delta compares again at
+   * `at` even when the marker did not move (`attempts` so far, for the back-off).
+   */
+  directoryMarker: { marker: ChangeMarker; runId: string; at: string; config?: string; retry?: { attempts: number; at: string } };
   lastNames: NameMaps;
 }
 

@@ -33,6 +33,8 @@ import type { ChangeMarker, DirectoryChanges, MirrorEntry } from './types';
 export interface ChangeReadOptions {
   /** Timestamp markers only: seconds read again before the stored time (clock skew). Default 300. */
   overlapSeconds?: number;
+  /** Read and compare even when the marker did not move (users whose change failed are due again). */
+  force?: boolean;
 }
 
 /** Connects, reads the changes, and always closes the connection. */
@@ -67,7 +69,7 @@ export async function readDirectoryChangesWith(
   const mapped = distinctMappedGroups(mappedGroupDNs); // an empty mapping fails before any search
   const now = await readChangeMarker(client, dir);
   const gate = compareMarkers(since, now);
-  if (gate.kind === 'idle') {
+  if (gate.kind === 'idle' && !opts.force) {
     logger.debug({ marker: markerText(since), ms: Math.round(performance.now() - t0) }, 'directory: no change since the marker');
     return { kind: 'idle', marker: now as ChangeMarker };
   }
