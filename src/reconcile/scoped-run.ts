@@ -21,7 +21,7 @@ import { compareMarkers, readChangeMarker, readDirectoryChanges, readNamedUsers,
 import type { RunServices } from '../runs/services';
 import { inTransaction } from '../store/db';
 import { getFact, putFact, saveRunMarker } from '../store/facts';
-import { addRunScope, readMirror, type MirrorUser } from '../store/mirror';
+import { addRunScope, countEnabledMirrorUsers, mirrorUsersOf, readMirror, runScope, type MirrorUser } from '../store/mirror';
 import { createRun, getRun, recordDirectoryUsers, type RunScope } from '../store/runs';
 import { metrics } from '../metrics/events';
 import { addDirectoryUsers, clearDirectorySnapshot } from '../store/snapshots';
@@ -87,7 +87,7 @@ async function pollOnce(deps: Deps, start: ScopedRunStart): Promise<DeltaPoll> {
     warnings: changes.warnings,
     marker: changes.marker,
     mirror,
-    byDn,
+    enabledInMirror: mirror.filter((u) => !u.disabled).length,
   });
   logger.info({ runId: start.runId, users, changed: changes.changed.length, gone: changes.gone.length, ...changes.stats }, 'delta: directory changes found');
   return { outcome: 'run', runId: start.runId, users };
@@ -101,20 +101,20 @@ export async function prepareUserSync(deps: Deps, start: ScopedRunStart): Promis
   const { db, config, logger } = deps;
   const busy = await deps.otherActiveReconcile(start.runId);
   if (busy) return { busy: `another reconcile (${busy}) is running; try again when it has finished` };
-  const requested = await db('run_scope').where({ run_id: start.runId }).pluck('email') as string[];
+  const requested = await runScope(db, start.runId);
   if (requested.length === 0) throw new InputError(`run ${start.runId}: no user to sync (the CLI writes them before it starts the run)`);
-  const mirror = await readMirror(db);
-  const byDn = new Map(mirror.map((u) => [normalizeDn(u.dn), u] as const));
-  const found = await directoryCall(() => readNamedUsers(config.directory, mappedGroups(deps), logger, requested, byDn));
-  const foundDns = new Set(found.users.map((u) => normalizeDn(u.dn)));
+  // Only the mirror rows of the named users: an on-demand run must not cost what the directory weighs.
+  const known = await mirrorUsersOf(db, requested, []);
+  const found = await directoryCall(() => readNamedUsers(config.directory, mappedGroups(deps), logger, requested, new Map(known.map((u) => [normalizeDn(u.dn), u] as const))));
+  const earlier = await mirrorUsersOf(db, requested, found.users.map((u) => u.dn));
   const users = await writeScopedRun(deps, start, 'sync', {
     users: found.users,
-    earlierEmails: [...requested, ...mirror.filter((u) => foundDns.has(normalizeDn(u.dn))).map((u) => u.email)],
+    earlierEmails: [...requested, ...earlier.map((u) => u.email)],
     warnings: found.warnings,
     // An on-demand run reads named users, not the change stream: the delta's marker stays put.
     marker: null,
-    mirror,
-    byDn,
+    mirror: earlier,
+    enabledInMirror: await countEnabledMirrorUsers(db),
   });
   return { users, notFound: found.notFound };
 }
@@ -124,8 +124,10 @@ interface ScopedSnapshot {
   earlierEmails: Array<string | undefined>;
   warnings: Array<{ code: string; subject?: string; message: string }>;
   marker: ChangeMarker | null;
+  /** Mirror rows of (at least) the users this run replaces. */
   mirror: MirrorUser[];
-  byDn: Map<string, MirrorUser>;
+  /** Enabled users in the whole mirror. */
+  enabledInMirror: number;
 }
 
 /** The run row, its scope, its directory snapshot and warnings, and the directory size for the guards. */
@@ -148,8 +150,8 @@ async function writeScopedRun(deps: Deps, start: ScopedRunStart, scope: RunScope
 /** Enabled members once this run's users replace their mirror rows: what the shrink guard compares. */
 function enabledAfter(s: ScopedSnapshot): number {
   const replaced = new Set([...s.users.map((u) => u.email), ...s.earlierEmails]);
-  const kept = s.mirror.filter((u) => !u.disabled && !replaced.has(u.email)).length;
-  return kept + s.users.filter((u) => !u.disabled).length;
+  const leaving = s.mirror.filter((u) => !u.disabled && replaced.has(u.email)).length;
+  return s.enabledInMirror - leaving + s.users.filter((u) => !u.disabled).length;
 }
 
 async function currentMarker(deps: Deps): Promise<ChangeMarker | null> {

@@ -23,11 +23,22 @@ const truthy = (v: unknown): boolean => v === true || Number(v) === 1;
 
 /** Every mirror row (a delta compares the whole membership with it: ~100 bytes a user). */
 export async function readMirror(db: StoreOrTx): Promise<MirrorUser[]> {
-  const rows = await db('directory_mirror').select(COLUMNS);
-  return rows.map((r) => ({
-    email: r.email, displayName: r.display_name ?? '', uniqueId: r.unique_id ?? '', dn: r.dn ?? '',
+  return (await db('directory_mirror').select(COLUMNS)).map(mirrorUserOf);
+}
+
+/** The mirror rows of these emails or DNs (an on-demand sync needs no more). */
+export async function mirrorUsersOf(db: StoreOrTx, emails: string[], dns: string[]): Promise<MirrorUser[]> {
+  const rows = new Map<string, MirrorUser>();
+  for (const part of chunk(emails, 500)) for (const r of await db('directory_mirror').whereIn('email', part).select(COLUMNS)) rows.set(r.email, mirrorUserOf(r));
+  for (const part of chunk(dns, 500)) for (const r of await db('directory_mirror').whereIn('dn', part).select(COLUMNS)) rows.set(r.email, mirrorUserOf(r));
+  return [...rows.values()];
+}
+
+function mirrorUserOf(r: Record<string, string | null>): MirrorUser {
+  return {
+    email: r.email as string, displayName: r.display_name ?? '', uniqueId: r.unique_id ?? '', dn: r.dn ?? '',
     groups: JSON.parse(r.groups ?? '[]'), disabled: truthy(r.disabled),
-  }));
+  };
 }
 
 /** Enabled users in the mirror: the directory size a delta run reports to the shrink guard. */

@@ -47,7 +47,7 @@ async function usnMarker(client: SearchClient, usn: string, server: string | und
 }
 
 /** The naming context that holds `userBase` (the longest one, for a subordinate database). */
-function namingContextOf(contexts: string[], userBase: string): string | null {
+export function namingContextOf(contexts: string[], userBase: string): string | null {
   const key = normalizeDn(userBase);
   let best: string | null = null;
   for (const nc of contexts) {
@@ -59,7 +59,7 @@ function namingContextOf(contexts: string[], userBase: string): string | null {
 }
 
 /** One entry by base search; null when the server refuses or lacks it (an LDAP result, not a failure). */
-async function baseEntry(client: SearchClient, dn: string, attributes: string[], binary: string[] = []): Promise<Entry | null> {
+export async function baseEntry(client: SearchClient, dn: string, attributes: string[], binary: string[] = []): Promise<Entry | null> {
   const bound = client.isBound;
   let entry: Entry | undefined;
   try {

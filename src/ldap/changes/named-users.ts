@@ -6,8 +6,9 @@
  * rewrite (AD: the UPN's domain), since the email a user is provisioned under is the rewritten
  * one. The value travels in an EqualityFilter, never spliced into filter text: a name like
  * `*)(uid=*` matches nothing. Each of those DNs is read afresh (a mirror DN whose entry is gone is
- * dropped), then the membership is re-read as a delta read does (./membership.ts) and the users
- * built as the full read does (./current-users.ts).
+ * dropped), their mapped groups are read upwards from each of them (./reverse-membership.ts), and
+ * the users are built as the full read does (groups, disabled rule, email rewrite). Only entries
+ * for the named emails are taken from `mirror`: a caller may pass just those.
  */
 import { AndFilter, EqualityFilter, OrFilter, type Filter } from 'ldapts';
 import type { DirectoryUser, DirectoryWarning } from '../../domain/types';
@@ -18,11 +19,11 @@ import { DirectoryReader } from '../snapshot/reader';
 import { keyOf, type UserRecord } from '../snapshot/records';
 import type { SearchClient } from '../snapshot/types';
 import { runPool } from '../../util/pool';
-import { provisionedUsers } from './current-users';
+import { settleEmails } from '../snapshot/emails';
+import { directoryUserOf } from '../snapshot/hand-over';
 import { markDisabledByLookup } from './disabled-lookups';
 import { readChangeMarker } from './marker';
-import { readMembership } from './membership';
-import { recordsFromMirror } from './mirror-records';
+import { reverseMembership } from './reverse-membership';
 import type { ChangeMarker, MirrorEntry } from './types';
 
 export interface NamedUsers {
@@ -83,13 +84,21 @@ export async function readNamedUsersWith(
     if (rec) named.set(key, rec);
   });
 
-  // Everyone else as the mirror saw them; the named ones as they are now (or not at all: gone).
-  const users = recordsFromMirror(mirror, new Set(mirrorKeys));
-  for (const [key, rec] of named) users.set(key, rec);
-  const membership = await readMembership(reader, mapped, users, warnings);
-  lookups += membership.lookups;
-  lookups += await markDisabledByLookup(reader, users, [...named.keys(), ...membership.lookedUp]);
-  const current = provisionedUsers(reader, mapped, membership.groups, users, warnings);
+  // Their mapped groups, read upwards from each user (./reverse-membership.ts), not by reading
+  // every member of every mapped group; then disabled or not, and the email, as the full read does.
+  const walk = await reverseMembership(client, reader, mapped);
+  await runPool([...named.values()], CONCURRENCY, async (rec) => {
+    const groups = await walk.groupsOf(rec.dn);
+    rec.groups = groups.length > 0 ? groups : null;
+  });
+  lookups += walk.searches;
+  lookups += await markDisabledByLookup(reader, named, named.keys());
+  const mappedList = [...mapped.values()];
+  const current = new Map<string, DirectoryUser>();
+  for (const key of settleEmails(named, mappedList, dir.attributes.email, dir.emailDomains, warnings)) {
+    const rec = named.get(key) as UserRecord;
+    if (rec.email !== null) current.set(key, directoryUserOf(rec, rec.email, mappedList));
+  }
 
   const found = [...named.keys()].map((k) => current.get(k)).filter((u): u is DirectoryUser => u !== undefined);
   found.sort((a, b) => (a.email < b.email ? -1 : a.email > b.email ? 1 : 0));

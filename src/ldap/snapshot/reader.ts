@@ -4,7 +4,7 @@
  * progress they report. Filters come from config and are parsed once; DNs travel as search bases,
  * never spliced into filter text.
  */
-import { AndFilter, NoSuchObjectError, type Entry, type Filter } from 'ldapts';
+import { AndFilter, EqualityFilter, NoSuchObjectError, type Entry, type Filter } from 'ldapts';
 import { disabledFilterOf } from '../../config/directory-types';
 import { DirectoryError, type DirectoryConfig } from '../connect';
 import { normalizeDn } from '../dn';
@@ -101,6 +101,12 @@ export class DirectoryReader {
   /** A paged search under userBase with the user attributes and a filter of the caller's (changed users, users by email). */
   usersMatching(filter: Filter) {
     return this.client.searchPaginated(this.dir.userBase, { scope: 'sub', filter, ...this.userAttributes, paged: { pageSize: this.dir.pageSize } });
+  }
+
+  /** The groups (matching groupFilter) under `base` that list `memberDn` as a member: DNs only, paged. */
+  groupsWithMember(base: string, memberDn: string) {
+    const filter = new AndFilter({ filters: [this.groupFilter, new EqualityFilter({ attribute: this.dir.attributes.member, value: memberDn })] });
+    return this.client.searchPaginated(base, { scope: 'sub', filter, attributes: ['1.1'], paged: { pageSize: this.dir.pageSize } });
   }
 
   /** Base search: does the entry at `dn` match `filter`? A missing or unreadable entry does not. */
