@@ -94,8 +94,8 @@ async function pollOnce(deps: Deps, start: ScopedRunStart): Promise<DeltaPoll> {
 }
 
 /**
- * An on-demand run of the users the CLI put in the run's scope. Returns null when another
- * reconcile is writing (nothing was recorded: the caller may try again).
+ * An on-demand run of the users the CLI put in the run's scope. Returns `busy` when another
+ * reconcile is writing (no run was recorded: the caller may try again).
  */
 export async function prepareUserSync(deps: Deps, start: ScopedRunStart): Promise<{ users: number; notFound: string[] } | { busy: string }> {
   const { db, config, logger } = deps;
