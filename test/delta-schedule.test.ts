@@ -119,7 +119,7 @@ test('pause acts on both schedules; apply --delta runs one delta now: a run, idl
   expect(run.code).toBe(0);
   expect(run.json).toEqual({
     outcome: 'run', detail: '1 user(s) changed', runId: expect.stringMatching(/^dlt-/), status: 'completed',
-    summary: expect.objectContaining({ create: 1, queueAdd: 1, deactivate: 0 }),
+    summary: expect.objectContaining({ create: 1, queueAdd: 1, deactivate: 0 }), failures: 0,
   });
   expect(await zccUser(mail('newbie2'))).toMatchObject({ role: 'Agent', access: 'active', queues: ['Support'] });
   const row = await env.db('runs').where({ id: run.json.runId }).first();
