@@ -7,7 +7,8 @@
 import * as fs from 'fs';
 import { randomUUID } from 'crypto';
 import type { WorkflowHandle } from '@temporalio/client';
-import { checkRequest, resolveRequest, type RawRequest } from '../../src/admin/validate';
+import { checkJob } from '../../src/admin/check-job';
+import type { RawRequest } from '../../src/admin/validate';
 import { jobIdFor, type ItemOutcome, type JobRequest, type JobResult } from '../../src/admin/types';
 import type { Store } from '../../src/store/db';
 import { jobItems, setJobStatus, storeJob } from '../../src/store/jobs';
@@ -15,7 +16,7 @@ import { adminJobWorkflow } from '../../workflows/admin-job';
 import { confirm, errorText, loadConfigOrExit, EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, fail, printJson, printLine, setExitCode, type ConfigOptions } from '../common';
 import { waitWithProgress } from '../progress';
 import { actorName, withSession } from '../session';
-import { readCatalog, zoomClient } from './zcc';
+import { withZoom, zoomClient } from './zcc';
 
 export interface WriteOptions extends ConfigOptions {
   file?: string;
@@ -78,14 +79,9 @@ export async function runWrite(raw: Omit<RawRequest, 'csv'>, opts: WriteOptions)
 }
 
 async function validate(raw: RawRequest, config: Parameters<typeof zoomClient>[0]): Promise<JobRequest> {
-  const local = checkRequest(raw);
-  if (local.problems.length) badInput(local.problems);
-  const { draft } = local;
-  if (draft.roleNames.length === 0 && draft.queueNames.length === 0) return resolveRequest(draft, { roles: [], queues: [] }).request;
-  const catalog = await readCatalog(zoomClient(config), { roles: draft.roleNames.length > 0, queues: draft.queueNames.length > 0 });
-  const resolved = resolveRequest(draft, catalog);
-  if (resolved.problems.length) badInput(resolved.problems);
-  return resolved.request;
+  const checked = await withZoom(() => checkJob(raw, zoomClient(config)));
+  if (!checked.request) badInput(checked.problems);
+  return checked.request;
 }
 
 function badInput(problems: string[]): never {
