@@ -193,6 +193,46 @@ export const alertsSchema = z.object({
   staleAfter: duration.optional(),
 }).strict();
 
+/** Group DNs of the demo directory's console role groups (devstack/console-accounts.ts seeds them). */
+const DEMO_ROLE_GROUPS = {
+  viewer: 'cn=console-viewers,ou=groups,dc=example,dc=com',
+  operator: 'cn=console-operators,ou=groups,dc=example,dc=com',
+  approver: 'cn=console-approvers,ou=groups,dc=example,dc=com',
+} as const;
+
+const hostPort = (example: string) =>
+  z
+    .string()
+    .regex(/^[A-Za-z0-9.-]+:\d{1,5}$|^\[[0-9A-Fa-f:.]+\]:\d{1,5}$/, `expected host:port such as ${example}`)
+    .refine((v) => {
+      const port = Number(v.slice(v.lastIndexOf(':') + 1));
+      return port >= 1 && port <= 65535;
+    }, { message: `expected host:port with a port from 1 to 65535, such as ${example}` });
+
+/** The web console (console/): where it listens, its sessions, and who may do what (directory groups). */
+export const consoleSchema = z.object({
+  /** host:port the console listens on; loopback by default (put it behind TLS before opening it up). */
+  listen: hostPort('127.0.0.1:8080').default('127.0.0.1:8080'),
+  /** HTTPS: both files (PEM); absent: plain HTTP. */
+  tls: z.object({
+    certFile: z.string().min(1),
+    keyFile: z.string().min(1),
+  }).strict().optional(),
+  /** Key of the session cookies, ≥ 32 characters. Absent: a random key per start (everyone signs in again after a restart). */
+  sessionSecret: z.string().min(32).optional(),
+  /** How long a sign-in lasts. */
+  sessionTtl: duration.default('8h'),
+  /** Directory group DNs per console role; a member of a nested group counts when directory.nestedGroups is expand. */
+  roles: z.object({
+    viewer: z.array(z.string().min(1)).default(() => [DEMO_ROLE_GROUPS.viewer]),
+    operator: z.array(z.string().min(1)).default(() => [DEMO_ROLE_GROUPS.operator]),
+    approver: z.array(z.string().min(1)).default(() => [DEMO_ROLE_GROUPS.approver]),
+  }).strict().default(() => ({ viewer: [DEMO_ROLE_GROUPS.viewer], operator: [DEMO_ROLE_GROUPS.operator], approver: [DEMO_ROLE_GROUPS.approver] })),
+  /** The console's address as people reach it (links in emails and the CLI), e.g. https://zcc-sync.example.com. */
+  publicUrl: url(['http', 'https']).optional(),
+}).strict();
+export type ConsoleConfig = z.infer<typeof consoleSchema>;
+
 export const configSchema = z.object({
   /** Where the embedded stack, the SQLite store and the Temporal build cache live. */
   stateDir: z.string().default('.state'),
@@ -206,6 +246,7 @@ export const configSchema = z.object({
   schedule: scheduleSchema.default(scheduleSchema.parse({})),
   worker: workerSchema.default(workerSchema.parse({})),
   alerts: alertsSchema.default(alertsSchema.parse({})),
+  console: consoleSchema.default(consoleSchema.parse({})),
   log: z.object({ level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info') }).strict().default({ level: 'info' }),
 }).strict();
 
@@ -217,4 +258,5 @@ export const SECRET_PATHS = [
   'contactCenter.clientSecret',
   'email.password',
   'temporal.apiKey',
+  'console.sessionSecret',
 ] as const;

@@ -25,6 +25,13 @@ const EXAMPLES: Record<string, string> = {
   'schedule.every': '15m',
   'mappings.group': 'cn=cc-agents,ou=groups,dc=example,dc=com',
   'mappings.role': 'Agent',
+  'console.listen': '127.0.0.1:8080',
+  'console.tls.certFile': '/etc/zcc-sync/console.crt',
+  'console.tls.keyFile': '/etc/zcc-sync/console.key',
+  'console.sessionSecret': '${ZCC_CONSOLE_SESSION_SECRET} (make one with: openssl rand -base64 48)',
+  'console.sessionTtl': '8h',
+  'console.publicUrl': 'https://zcc-sync.example.com',
+  'console.roles.viewer': '[cn=console-viewers,ou=groups,dc=example,dc=com]',
   'stateDir': '.state',
 };
 
