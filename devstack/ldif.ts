@@ -37,6 +37,8 @@ export interface DirectorySpecUser {
   cn?: string;
   /** Extra attributes written as given (e.g. employeeType, givenName). */
   attributes?: Record<string, string | string[]>;
+  /** The password a bind as this user takes (stored {SSHA}); default USER_PASSWORD. */
+  password?: string;
 }
 
 export interface DirectorySpecGroup {
@@ -192,7 +194,7 @@ export async function writeDirectory(file: string, spec: DirectorySpec): Promise
     for (const [name, value] of Object.entries(u.attributes ?? {})) {
       for (const v of Array.isArray(value) ? value : [value]) body += attr(name, v);
     }
-    body += `userPassword: ${pw}\n`;
+    body += `userPassword: ${u.password === undefined ? pw : ssha(u.password)}\n`;
     for (const g of userMemberOf.get(u.uid) ?? []) body += attr('memberOf', g);
     await w.entry(userDn(u.uid), body);
   }

@@ -1,6 +1,7 @@
 /**
  * The demo's sample data, one source of truth for all three sides of `zcc-sync dev up`:
- *  - sampleDirectorySpec(): the LDAP directory (~300 people in 4 contact-centre groups);
+ *  - sampleDirectorySpec(): the LDAP directory (~300 people in 4 contact-centre groups, plus the
+ *                           console's role groups and demo sign-ins: devstack/console-accounts.ts);
  *  - sampleSeed():          the ZCC emulator's account, matching it (with deliberate gaps);
  *  - sampleMappings():      the config's group → role/package/queues mappings.
  *
@@ -9,6 +10,7 @@
  * are in no group and must never be touched.
  */
 import type { Mapping } from '../src/config/schema';
+import { consoleDirectoryGroups, withConsolePasswords } from './console-accounts';
 import { groupDn, type DirectorySpec, type DirectorySpecUser } from './ldif';
 
 const GIVEN = ['Ada', 'Ben', 'Chloe', 'Dan', 'Ella', 'Finn', 'Gina', 'Hugo', 'Iris', 'Jack', 'Kara', 'Liam', 'Maya', 'Noah', 'Olga', 'Paul', 'Quinn', 'Rosa', 'Sam', 'Tara'];
@@ -54,7 +56,8 @@ export function sampleDirectorySpec(): DirectorySpec {
   const users = sampleUsers();
   const noMail: DirectorySpecUser = { uid: SAMPLE_NO_MAIL_UID, cn: 'Nomail Person', mail: null };
   return {
-    users: [...users, noMail],
+    // The console's demo accounts are sample people with a known password; its role groups are not mapped.
+    users: withConsolePasswords([...users, noMail]),
     groups: [
       { cn: SAMPLE_GROUPS.agents, description: 'Contact-centre agents', members: [...range(users, AGENTS), noMail.uid], groups: [SAMPLE_GROUPS.sales] },
       { cn: SAMPLE_GROUPS.sales, description: 'Sales agents (nested in cc-agents)', members: range(users, SALES) },
@@ -64,6 +67,7 @@ export function sampleDirectorySpec(): DirectorySpec {
         description: 'Escalation desk',
         members: [...range(users, ESCALATIONS), ...range(users, [SUPERVISORS[0], SUPERVISORS[0] + 5])],
       },
+      ...consoleDirectoryGroups(),
     ],
   };
 }

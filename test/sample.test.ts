@@ -2,6 +2,7 @@
  * The demo's sample data hangs together: directory, emulator seed and mappings tell one story.
  */
 import { mappingSchema } from '../src/config/schema';
+import { CONSOLE_DEMO_ACCOUNTS, CONSOLE_NESTED_GROUP, consoleDirectoryGroups } from '../devstack/console-accounts';
 import { escapeDnValue, groupDn } from '../devstack/ldif';
 import { SAMPLE_HAND_MADE, SAMPLE_NO_MAIL_UID, sampleDirectorySpec, sampleMappings, sampleSeed } from '../devstack/sample';
 import { seedSchema } from '../emulator/seed';
@@ -22,11 +23,27 @@ function expand(cn: string, seen = new Set<string>()): Set<string> {
   return out;
 }
 
-test('about 300 users in 4 groups, one of them nested', () => {
+test('about 300 users in 4 contact-centre groups, one of them nested; the console groups besides', () => {
+  const console = new Set(consoleDirectoryGroups().map((g) => g.cn));
+  const cc = spec.groups.filter((g) => !console.has(g.cn));
   expect(spec.users.length).toBeGreaterThanOrEqual(300);
-  expect(spec.groups).toHaveLength(4);
-  expect(spec.groups.filter((g) => g.groups?.length)).toHaveLength(1);
+  expect(cc).toHaveLength(4);
+  expect(cc.filter((g) => g.groups?.length)).toHaveLength(1);
   expect(new Set(spec.users.map((u) => u.uid)).size).toBe(spec.users.length);
+  // The console's role groups (and the group nested in one) are in the directory, never mapped.
+  expect(spec.groups.filter((g) => console.has(g.cn))).toHaveLength(console.size);
+  for (const m of mappings) expect([...console].map((cn) => groupDn(cn))).not.toContain(m.group);
+});
+
+test('the console demo accounts are sample people with their own password, in the groups their roles say', () => {
+  for (const a of CONSOLE_DEMO_ACCOUNTS) {
+    const u = spec.users.find((x) => x.uid === a.name);
+    expect(u).toMatchObject({ displayName: a.displayName, password: a.password });
+    const direct = spec.groups.filter((g) => g.members?.includes(a.name)).map((g) => g.cn);
+    expect(direct.filter((cn) => cn.startsWith('console-') || cn === CONSOLE_NESTED_GROUP)).toEqual(a.memberOf ? [a.memberOf] : []);
+  }
+  // Only they have a password of their own.
+  expect(spec.users.filter((u) => u.password !== undefined)).toHaveLength(CONSOLE_DEMO_ACCOUNTS.length);
 });
 
 test('the seed is a valid emulator seed; three directory people are not Zoom users', () => {

@@ -29,6 +29,9 @@ export class DirectoryError extends Error {
   }
 }
 
+/** The server refused the bind DN's password (LDAP result code 49): a sign-in's "wrong password". */
+export class DirectoryCredentialsError extends DirectoryError {}
+
 /** Connect timeout: bounded separately so an unreachable host fails in seconds, not minutes. */
 const CONNECT_TIMEOUT_MS = 10_000;
 
@@ -113,7 +116,7 @@ export async function connectDirectory(dir: DirectoryConfig, logger: DirectoryLo
     await client.bind(dir.bindDN, dir.bindPassword);
   } catch (err) {
     if (err instanceof InvalidCredentialsError) {
-      return fail(new DirectoryError(`LDAP bind as "${dir.bindDN}" to ${dir.url} failed: invalid credentials (wrong password, or no such bind DN)`, false));
+      return fail(new DirectoryCredentialsError(`LDAP bind as "${dir.bindDN}" to ${dir.url} failed: invalid credentials (wrong password, or no such bind DN)`, false));
     }
     if (err instanceof ResultCodeError && err.code === STRONGER_AUTH_REQUIRED) {
       // Active Directory refuses a simple bind over an unprotected connection.
