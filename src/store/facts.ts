@@ -7,7 +7,9 @@
  *   - `zccAccountUsers`        ZCC users at the last full listing (admin jobs: search or list);
  *   - `marker:<run>`           the directory's change marker a run read before the directory;
  *   - `directoryMarker`        the marker of the last applied run: delta runs read changes since it;
- *   - `lastNames`              the role and queue ids the last run resolved (delta runs reuse them).
+ *   - `lastNames`              the role and queue ids the last run resolved (delta runs reuse them);
+ *   - `zccMirrorFull`          the full run whose ZCC snapshot last replaced the ZCC mirror, and when;
+ *   - `zccMirrorChangedAt`     when anything last changed the ZCC mirror (src/store/zcc-mirror.ts).
  * The key families are declared here once, with their value types, so nothing else spells a key.
  */
 import type { StoreOrTx } from './db';
@@ -38,6 +40,8 @@ interface GlobalFacts {
    */
   directoryMarker: { marker: ChangeMarker; runId: string; at: string; config?: string; retry?: { attempts: number; at: string } };
   lastNames: NameMaps;
+  zccMirrorFull: { runId: string; at: string };
+  zccMirrorChangedAt: string;
 }
 
 const NAMES = 'names:';

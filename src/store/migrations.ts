@@ -259,6 +259,38 @@ const migrations: Migration[] = [
       await knex.schema.alterTable('runs', (t) => t.dropColumn('scope'));
     },
   },
+  {
+    name: '010_zcc_mirror',
+    async up(knex) {
+      // ZCC's users as zcc-sync last saw them (src/store/zcc-mirror.ts): replaced from each full
+      // run's snapshot, moved by every op that took effect and by the per-user reads of delta and
+      // on-demand runs. The console pages, searches and filters it instead of listing ZCC live.
+      await knex.schema.createTable('zcc_users', (t) => {
+        t.string('email').primary(); // lower-cased
+        t.string('user_id');
+        t.string('display_name');
+        t.string('role_name');
+        t.string('package_name');
+        t.string('access'); // active | inactive
+        t.string('updated_at').notNullable();
+        t.string('updated_by_run');
+        t.index(['role_name']);
+        t.index(['access']);
+      });
+      // Queue membership by queue NAME: the mapped queues' agents (full runs read those), plus
+      // the queue changes zcc-sync made.
+      await knex.schema.createTable('zcc_user_queues', (t) => {
+        t.string('email').notNullable();
+        t.string('queue').notNullable();
+        t.primary(['email', 'queue']);
+        t.index(['queue', 'email']); // "users of this queue" without touching the table
+      });
+    },
+    async down(knex) {
+      await knex.schema.dropTableIfExists('zcc_user_queues');
+      await knex.schema.dropTableIfExists('zcc_users');
+    },
+  },
 ];
 
 /** knex MigrationSource over the in-code list above. */
