@@ -72,7 +72,7 @@ export async function applyChunk(deps: ApplyDeps, input: ApplyChunkInput): Promi
   }
   const settled = pending.map((op) => {
     const o = outcomes.get(op.seq) ?? { email: op.email, outcome: 'failed', error: { message: 'no outcome recorded' } };
-    return { op, outcome: o.outcome, error: o.error ? o.error.message : null, userId: o.userId ?? ids.get(op.email) ?? null };
+    return { op, outcome: o.outcome, error: o.error ? o.error.message : null, userId: o.userId ?? ids.get(op.email) ?? null, displayName: o.displayName ?? null };
   });
   await recordChunkOutcomes(db, { runId, actor: input.actor, kind, adoptOnUpdate: input.adopt ?? false, settled });
   // Counted once stored: a retry of this chunk sends (and counts) only ops still pending.

@@ -4,13 +4,14 @@
  *
  * Users and agents are read at the same time and written page by page: the reads are what a no-op
  * run waits on (~1,470 pages at 100k users), and no list is ever held whole. Membership joins
- * users at plan time.
+ * users at plan time. Once both are read, the ZCC mirror (src/store/zcc-mirror.ts) becomes them.
  */
 import { InputError } from '../domain/errors';
 import { actualUserOf } from './actual';
 import type { Heartbeat, RunServices } from '../runs/services';
 import { putFact, saveNames } from '../store/facts';
 import { addContactCenterUsers, addQueueMembers, clearContactCenterSnapshot } from '../store/snapshots';
+import { replaceZccMirrorFromSnapshot } from '../store/zcc-mirror';
 import { ZoomInputError } from '../zoom';
 
 export async function snapshotContactCenter(deps: Pick<RunServices, 'db' | 'config' | 'zoom'>, runId: string, heartbeat: Heartbeat): Promise<{ users: number; queues: number; members: number }> {
@@ -50,5 +51,7 @@ export async function snapshotContactCenter(deps: Pick<RunServices, 'db' | 'conf
     }
   };
   await Promise.all([readUsers(), ...[...queues].map(([name, id]) => readAgents(name, id))]);
+  // The whole account was read: the ZCC mirror (the console's users list) becomes this snapshot.
+  await replaceZccMirrorFromSnapshot(db, runId, names);
   return { users, queues: queues.size, members };
 }

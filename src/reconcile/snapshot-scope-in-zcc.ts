@@ -12,6 +12,7 @@ import type { Heartbeat, RunServices } from '../runs/services';
 import { getFact, putFact, saveNames, type NameMaps } from '../store/facts';
 import { runScope } from '../store/mirror';
 import { addContactCenterUsers, addQueueMembers, clearContactCenterSnapshot } from '../store/snapshots';
+import { updateZccMirrorFromScope } from '../store/zcc-mirror';
 import { runPool } from '../util/pool';
 import { ZoomInputError } from '../zoom';
 
@@ -45,6 +46,8 @@ export async function snapshotScopeInContactCenter(deps: Pick<RunServices, 'db' 
     members += queues.length;
     heartbeat({ users, members });
   });
+  // What ZCC said of these users goes to the ZCC mirror (users without a license leave it).
+  await updateZccMirrorFromScope(db, runId, names);
   return { users, queues: queueNameOf.size, members };
 }
 

@@ -1,7 +1,7 @@
 /**
  * What one apply chunk's API calls did, written in one transaction: op statuses, the audit trail,
- * "not a Zoom user" facts and the record of users zcc-sync manages, so a crash leaves either all
- * or none of it. Set-based statements (not three per op): at 100k users the per-op statements
+ * "not a Zoom user" facts, the record of users zcc-sync manages and the ZCC mirror
+ * (src/store/zcc-mirror.ts), so a crash leaves either all or none of it. Set-based statements (not three per op): at 100k users the per-op statements
  * were most of the worker's CPU.
  */
 import type { Store } from './db';
@@ -9,6 +9,7 @@ import { addAuditEntries } from './audit';
 import { rememberNotZoomUser } from './facts';
 import { markManagedUsers, upsertManagedUsers } from './managed-users';
 import { SUCCESS_STATUSES, setOpStatus, type OpRow } from './ops';
+import { applyOpsToZccMirror } from './zcc-mirror';
 import type { OpKind } from '../domain/types';
 import { groupBy } from '../util/group-by';
 
@@ -19,6 +20,8 @@ export interface SettledOp {
   error: string | null;
   /** The user's ZCC id when known (from the call, the snapshot or the managed record). */
   userId: string | null;
+  /** ZCC's display name of a user the op created, when the call answered it. */
+  displayName?: string | null;
 }
 
 export interface ChunkOutcomes {
@@ -62,5 +65,10 @@ export async function recordChunkOutcomes(db: Store, input: ChunkOutcomes): Prom
     }
     await markManagedUsers(trx, emails(of('deactivate')), { deactivated_at: at });
     await markManagedUsers(trx, emails(of('remove')), { removed_at: at });
+
+    // The ZCC mirror moves with every op that took effect.
+    await applyOpsToZccMirror(trx, runId, ok.map(({ op, userId, displayName }) => ({
+      kind: op.kind, email: op.email, before: JSON.parse(op.before ?? '{}'), after: JSON.parse(op.after ?? '{}'), userId, displayName,
+    })), at);
   });
 }

@@ -41,6 +41,8 @@ export interface UserOutcome {
   email: string;
   outcome: UserOutcomeKind;
   userId?: string;
+  /** A created user's display name, from the create call's answer (the ZCC mirror keeps it). */
+  displayName?: string;
   error?: OutcomeError;
 }
 
@@ -95,6 +97,7 @@ export async function createUsers(client: ZoomCcClient, items: CreateUserItem[],
     try {
       const u = await client.createUser(item);
       book.set(item.user_email, 'done', u?.user_id);
+      book.patchDisplayName(item.user_email, u?.display_name);
     } catch (err) {
       const e = zoomErrorOrThrow(err);
       if (e.kind === 'license_exhausted') exhausted.add(key);
@@ -119,7 +122,10 @@ export async function createUsers(client: ZoomCcClient, items: CreateUserItem[],
         const missing: CreateUserItem[] = [];
         for (const item of pending) {
           const u = byEmail.get(item.user_email.toLowerCase());
-          if (u) book.set(item.user_email, 'done', u.user_id);
+          if (u) {
+            book.set(item.user_email, 'done', u.user_id);
+            book.patchDisplayName(item.user_email, u.display_name);
+          }
           else if (created.length === 0) book.set(item.user_email, 'done'); // a 201 without a body still means created
           else missing.push(item);
         }
@@ -406,7 +412,12 @@ class OutcomeBook {
     this.map.set(k, o);
   }
 
-  patchUserId(email: string, userId: string): void {
+  patchDisplayName(email: string, name: string | null | undefined): void {
+    const o = this.map.get(email.toLowerCase());
+    if (o && name) o.displayName = name;
+  }
+
+    patchUserId(email: string, userId: string): void {
     const o = this.map.get(email.toLowerCase());
     if (o) o.userId = userId;
   }
