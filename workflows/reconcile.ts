@@ -13,7 +13,7 @@ import { applyWithProgress } from './apply-ops';
 import { handleDecisions } from './approval';
 import type { Progress } from './definitions';
 import { continueAsNewWhenIdle, reportThenDeliver, runToTheEnd } from './lifecycle';
-import type { ChunkTally, PlanResult, ReconcileInput, RunResult, RunStatus } from '../src/domain/runs';
+import { reconcileRunIdOf, type ChunkTally, type PlanResult, type ReconcileInput, type RunResult, type RunStatus } from '../src/domain/runs';
 
 const reads = proxyActivities<ReconcileActivities>(READS);
 const mail = proxyActivities<ReconcileActivities>(MAIL);
@@ -32,10 +32,9 @@ export const FAST_START = 'fast-start';
  */
 export const UNIQUE_RUN_ID = 'unique-run-id';
 
-/** `rec-` + the run id's time-ordered head (ids sort by start) + 6 of its random hex digits. */
+/** Runs begun before the patch keep their shorter id on replay. */
 function reconcileRunId(temporalRunId: string): string {
-  const hex = temporalRunId.replace(/-/g, '');
-  return patched(UNIQUE_RUN_ID) ? `rec-${hex.slice(0, 10)}${hex.slice(-6)}` : `rec-${hex.slice(0, 10)}`;
+  return patched(UNIQUE_RUN_ID) ? reconcileRunIdOf(temporalRunId) : `rec-${temporalRunId.replace(/-/g, '').slice(0, 10)}`;
 }
 
 /** Waits for all; fails with the first failure only once none is still running (no stray writer). */

@@ -14,6 +14,7 @@ import { deltaReconcileWorkflow } from '../../workflows/scoped-reconcile';
 import { EXIT_FAILED, fail, printJson, printLine, type ConfigOptions, type JsonOptions } from '../common';
 import { withSession, type Session } from '../session';
 import { deltaScheduledWorkflowId, deltaScheduleId, scheduleId, scheduledWorkflowId } from '../../src/temporal/ids';
+import { describeIfExists, durationText, infoOf, type ScheduleInfo } from '../../src/temporal/schedule-info';
 
 export interface ScheduleOptions extends ConfigOptions, JsonOptions {
   every?: string;
@@ -117,28 +118,6 @@ async function deleteIfExists(handle: ScheduleHandle): Promise<boolean> {
   }
 }
 
-interface ScheduleInfo {
-  scheduleId: string;
-  paused: boolean;
-  every: string[];
-  cron: string[];
-  nextRuns: string[];
-  recentRuns: Array<{ at: string; workflowId: string }>;
-  skippedOverlaps: number;
-}
-
-function infoOf(id: string, d: ScheduleDescription): ScheduleInfo {
-  return {
-    scheduleId: id,
-    paused: d.state.paused,
-    every: d.spec.intervals?.map((i) => String(i.every)) ?? [],
-    cron: (d.spec.calendars ?? []).map((c) => c.comment ?? JSON.stringify(c)),
-    nextRuns: d.info.nextActionTimes.slice(0, 3).map((t) => t.toISOString()),
-    recentRuns: d.info.recentActions.slice(-5).map((a) => ({ at: a.takenAt.toISOString(), workflowId: a.action.workflow.workflowId })),
-    skippedOverlaps: d.info.numActionsSkippedOverlap,
-  };
-}
-
 async function show(s: Session, opts: ScheduleOptions): Promise<void> {
   const info = infoOf(scheduleId(s.config), await describe(s));
   const deltaDescription = await describeIfExists(s.client.schedule.getHandle(deltaScheduleId(s.config)));
@@ -157,29 +136,10 @@ function printInfo(what: string, info: ScheduleInfo): void {
   printLine(`  recent:    ${info.recentRuns.map((r) => r.at).join(', ') || '(none yet)'}; skipped while busy: ${info.skippedOverlaps}`);
 }
 
-/** The client describes an interval in milliseconds: shown as the config writes it (30s, 15m). */
-function durationText(every: string): string {
-  const ms = Number(every);
-  if (!Number.isFinite(ms)) return every;
-  for (const [unit, size] of [['d', 86_400_000], ['h', 3_600_000], ['m', 60_000], ['s', 1000]] as const) {
-    if (ms >= size && ms % size === 0) return `${ms / size}${unit}`;
-  }
-  return `${ms}ms`;
-}
-
 async function describe(s: Session): Promise<ScheduleDescription> {
   const d = await describeIfExists(s.client.schedule.getHandle(scheduleId(s.config)));
   if (!d) fail('no schedule yet (fix: `zcc-sync schedule set --every 15m`)', EXIT_FAILED);
   return d;
-}
-
-async function describeIfExists(handle: ScheduleHandle): Promise<ScheduleDescription | null> {
-  try {
-    return await handle.describe();
-  } catch (err) {
-    if (err instanceof ScheduleNotFoundError) return null;
-    throw err;
-  }
 }
 
 async function act(s: Session, opts: ScheduleOptions, what: ScheduleAction): Promise<void> {

@@ -12,6 +12,7 @@ import { register as demo } from './demo';
 import { register as directory } from './directory';
 import { register as status } from './status';
 import { register as audit } from './audit';
+import { register as consoleCommand } from './console';
 
 export type RegisterCommands = (program: Command) => void;
 
@@ -22,6 +23,7 @@ export const commandGroups: RegisterCommands[] = [
   status,
   audit,
   worker,
+  consoleCommand,
   config,
   directory,
   dev,

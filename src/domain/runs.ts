@@ -75,3 +75,13 @@ export interface RunResult {
   heldReasons: string[];
   error?: string;
 }
+
+/**
+ * A full run's id from its Temporal run id: `rec-` + the time-ordered head (ids sort by start) +
+ * 6 of its random hex digits. The reconcile workflow names its run so; the console computes it
+ * to open the page of the run it just started.
+ */
+export function reconcileRunIdOf(temporalRunId: string): string {
+  const hex = temporalRunId.replace(/-/g, '');
+  return `rec-${hex.slice(0, 10)}${hex.slice(-6)}`;
+}

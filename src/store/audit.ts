@@ -88,3 +88,8 @@ export async function* streamAudit(db: StoreOrTx, filters: AuditFilters, pageRow
     await next?.catch(() => undefined);
   }
 }
+
+/** A console action that is no user change (schedule pause, resume, trigger): who did it, on what. */
+export async function recordConsoleAction(db: StoreOrTx, action: { actor: string; op: string; target: string; result: string; error?: string }): Promise<void> {
+  await addAuditEntries(db, [{ runId: action.target, actor: action.actor, email: '-', op: action.op, before: null, after: null, result: action.result, error: action.error ?? null, at: new Date().toISOString() }]);
+}

@@ -170,3 +170,14 @@ export async function opShape(db: Knex, runId: string): Promise<{
     byKindAndChunk: num(await db('ops').where({ run_id: runId }).groupBy('kind', 'chunk').select('kind', 'chunk').count({ n: '*' }) as Array<{ kind: string; chunk: number; n: number }>),
   };
 }
+
+/** How many of a run's ops there are per kind and status (a run's totals and live progress). */
+export async function opCounts(db: StoreOrTx, runId: string): Promise<Array<{ kind: OpKind; status: string; n: number }>> {
+  const rows: Array<{ kind: OpKind; status: string; n: number | string }> = await db('ops').where({ run_id: runId }).groupBy('kind', 'status').select('kind', 'status').count({ n: '*' });
+  return rows.map((r) => ({ kind: r.kind, status: r.status, n: Number(r.n) }));
+}
+
+/** One page of a run's ops in seq order (the console's plan diff). */
+export async function opsPage(db: StoreOrTx, runId: string, page: { offset: number; limit: number }): Promise<OpRow[]> {
+  return db('ops').where({ run_id: runId }).orderBy('seq').offset(page.offset).limit(page.limit);
+}

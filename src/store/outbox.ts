@@ -165,3 +165,14 @@ export async function workflowsWithEvent(db: Knex, workflowIds: readonly string[
   const rows: Array<{ workflow_id: string }> = await db(TABLE).whereIn('workflow_id', workflowIds).where({ event }).distinct('workflow_id');
   return rows.map((r) => r.workflow_id);
 }
+
+/** The emails of one workflow, oldest first (the console's run page): who, what, and whether it went. */
+export async function outboxOfWorkflow(db: Knex, workflowId: string, limit: number): Promise<Array<Pick<OutboxRow, 'event' | 'recipient' | 'subject' | 'status' | 'sent_at'>>> {
+  return db('outbox').where({ workflow_id: workflowId }).orderBy('id').limit(limit).select('event', 'recipient', 'subject', 'status', 'sent_at');
+}
+
+/** How many emails a workflow has in the outbox. */
+export async function countOutboxOfWorkflow(db: Knex, workflowId: string): Promise<number> {
+  const row = await db('outbox').where({ workflow_id: workflowId }).count({ n: '*' }).first();
+  return Number(row?.n ?? 0);
+}

@@ -174,3 +174,19 @@ export async function storeResponds(db: StoreOrTx): Promise<void> {
 export async function recentCompletedReconciles(db: StoreOrTx, limit: number): Promise<string[]> {
   return db('runs').where({ kind: 'reconcile', status: 'completed', scope: 'full' }).orderBy('finished_at', 'desc').limit(limit).pluck('id');
 }
+
+/** What the console's runs list filters by: a run kind (`delta` and `sync` are reconcile scopes) and a status. */
+export interface RunFilters {
+  kind?: 'reconcile' | 'delta' | 'sync' | RunKind;
+  status?: string;
+}
+
+/** The newest runs first, filtered, one page at a time. */
+export async function listRunsPage(db: StoreOrTx, filters: RunFilters, page: { offset: number; limit: number }): Promise<RunRow[]> {
+  const q = db<RunRow>('runs');
+  if (filters.kind === 'delta' || filters.kind === 'sync') q.where({ kind: 'reconcile', scope: filters.kind });
+  else if (filters.kind === 'reconcile') q.where({ kind: 'reconcile', scope: 'full' });
+  else if (filters.kind) q.where({ kind: filters.kind });
+  if (filters.status) q.where({ status: filters.status });
+  return q.orderBy('created_at', 'desc').offset(page.offset).limit(page.limit);
+}
