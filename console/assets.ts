@@ -56,7 +56,8 @@ export const SCRIPT = `
           if (bar) { bar.max = Math.max(p.total, 1); bar.value = p.done; }
           var text = box.querySelector('[data-progress-text]');
           if (text) text.textContent = p.text;
-          if (p.finished) { window.location.reload(); } else { setTimeout(tick, 1000); }
+          var drawn = box.getAttribute('data-status');
+          if (p.finished || (drawn && p.status !== drawn)) { window.location.reload(); } else { setTimeout(tick, 1000); }
         })
         .catch(function () { setTimeout(tick, 3000); });
     };

@@ -1,7 +1,7 @@
 /**
  * A run's live progress, from the store (not a Temporal query): admin jobs count their users'
- * outcomes, reconciles their settled ops. "Finished" also means "waiting for a decision", so
- * the page stops polling and shows the Approve and Reject buttons.
+ * outcomes, reconciles their settled ops. The page polls until the run ends, and reloads when the
+ * status changes (a held run shows Approve and Reject, and follows a decision made elsewhere).
  */
 import type { RunRow } from '../../src/store/runs';
 import { jobItems } from '../../src/store/jobs';
@@ -9,24 +9,27 @@ import { opCounts } from '../../src/store/ops';
 import type { StoreOrTx } from '../../src/store/db';
 
 export interface RunProgress {
+  /** The run's status now: a page drawn in another status reloads (a held run approved elsewhere). */
+  status: string;
   total: number;
   done: number;
   finished: boolean;
   text: string;
 }
 
-const WAITING = new Set(['held', 'planned', 'completed', 'failed', 'rejected', 'expired', 'cancelled', 'skipped']);
+const ENDED = new Set(['planned', 'completed', 'failed', 'rejected', 'expired', 'cancelled', 'skipped']);
 
 export async function runProgress(db: StoreOrTx, run: RunRow | null): Promise<RunProgress> {
-  if (!run) return { total: 0, done: 0, finished: false, text: 'starting…' };
-  const finished = run.finished_at !== null || WAITING.has(run.status);
+  if (!run) return { status: 'starting', total: 0, done: 0, finished: false, text: 'starting…' };
+  const finished = run.finished_at !== null || ENDED.has(run.status);
+  const { status } = run;
   if (run.kind === 'assign' || run.kind === 'edit' || run.kind === 'remove') {
     const items = await jobItems(db, run.id);
     const done = items.filter((i) => i.outcome !== null).length;
-    return { total: items.length, done, finished, text: `${run.status}: ${done} of ${items.length} users` };
+    return { status, total: items.length, done, finished, text: `${run.status}: ${done} of ${items.length} users` };
   }
   const counts = await opCounts(db, run.id);
   const total = counts.reduce((n, c) => n + c.n, 0);
   const done = counts.filter((c) => c.status !== 'pending').reduce((n, c) => n + c.n, 0);
-  return { total, done, finished, text: run.status === 'planning' ? 'planning: reading the directory and ZCC…' : `${run.status}: ${done} of ${total} changes` };
+  return { status, total, done, finished, text: run.status === 'planning' ? 'planning: reading the directory and ZCC…' : `${run.status}: ${done} of ${total} changes` };
 }

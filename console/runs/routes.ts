@@ -42,7 +42,7 @@ export function registerRuns(app: FastifyInstance, deps: ConsoleDeps): void {
     const run = await findRun(db, ref);
     if (!run) {
       // Just started: the workflow creates its run row within a second or two.
-      return view(deps, req, reply, { title: 'Run starting', here: 'runs' }, () => html`<h1>Run ${ref}</h1><div data-progress-url="/runs/${ref}/progress.json" data-testid="progress"><progress></progress> <span data-progress-text>starting…</span></div><p class="muted">This page reloads when the run appears.</p>`);
+      return view(deps, req, reply, { title: 'Run starting', here: 'runs' }, () => html`<h1>Run ${ref}</h1><div data-progress-url="/runs/${ref}/progress.json" data-status="starting" data-testid="progress"><progress></progress> <span data-progress-text>starting…</span></div><p class="muted">This page reloads when the run appears.</p>`);
     }
     const opsOffset = Math.max(0, Number(field(req.query, 'ops')) || 0);
     const jobKind = run.kind === 'assign' || run.kind === 'edit' || run.kind === 'remove';
@@ -61,7 +61,7 @@ export function registerRuns(app: FastifyInstance, deps: ConsoleDeps): void {
     const ref = idParam(req);
     const run = await findRun(db, ref);
     // A run that did not exist when the page was drawn "finishes" by appearing: the page reloads.
-    return run ? runProgress(db, run) : { total: 0, done: 0, finished: false, text: 'starting…' };
+    return runProgress(db, run);
   });
 
   app.post('/runs/preview', { config: { permission: 'operate' } }, async (req, reply) => {
@@ -86,15 +86,26 @@ export function registerRuns(app: FastifyInstance, deps: ConsoleDeps): void {
       if (!run) throw Object.assign(new Error(`Run "${idParam(req)}" was not found.`), { statusCode: 404 });
       if (run.status !== 'held') throw Object.assign(new Error(`Run ${run.id} is ${run.status}, not held: only a held run can be ${approved ? 'approved' : 'rejected'}.`), { statusCode: 409 });
       await deps.temporal.workflow.getHandle(run.workflow_id).executeUpdate(approved ? approveUpdate : rejectUpdate, { args: [{ by: userOf(req).name }] });
+      // The workflow records the new status a moment after it accepts the decision: wait for it
+      // (briefly), so the page the approver lands on already says applying or rejected.
+      await statusLeaves(run.id, 'held', 10_000);
       return reply.redirect(`/runs/${run.id}`, 303);
     });
   }
+
+  const statusLeaves = (runId: string, status: string, ms: number) => waitForStatusChange(db, runId, status, ms);
 
   app.get('/approvals', { config: { permission: 'view' } }, async (req, reply) => {
     const runs = await heldRuns(db);
     return view(deps, req, reply, { title: 'Approvals', here: 'approvals' }, () => html`<h1>Approvals</h1>
 ${runs.length ? runs.map((r: RunRow) => html`<section data-testid="held-run"><h2><a href="/runs/${r.id}">${r.id}</a> · ${r.kind} · held since ${when(r.updated_at)}</h2><ul>${(r.warnings ? (JSON.parse(r.warnings) as string[]) : []).map((w) => html`<li>${w}</li>`)}</ul><p><a class="button" href="/runs/${r.id}">Review</a></p></section>`) : html`<p>No run is waiting for approval.</p>`}`);
   });
+}
+
+/** Polls the store until the run's status is no longer `status`, at most `ms`. */
+async function waitForStatusChange(db: ConsoleDeps['db'], runId: string, status: string, ms: number): Promise<void> {
+  const until = Date.now() + ms;
+  while (Date.now() < until && (await findRun(db, runId))?.status === status) await new Promise((r) => setTimeout(r, 200));
 }
 
 function idParam(req: FastifyRequest): string {

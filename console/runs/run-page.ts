@@ -39,7 +39,7 @@ export function runPage(user: ConsoleUser, csrf: string, d: RunPageData): Html {
 <dl class="facts"><dt>Kind</dt><dd>${run.kind}${run.kind === 'reconcile' ? ` (${run.scope})` : ''}</dd><dt>Status</dt><dd data-testid="run-status">${badge(run.status)}${report?.error ? html` <span class="muted">${report.error}</span>` : ''}</dd>
 <dt>Trigger</dt><dd>${run.trigger}</dd><dt>Started</dt><dd>${when(run.created_at)}</dd><dt>Finished</dt><dd>${when(run.finished_at)}</dd>
 <dt>Workflow</dt><dd>${d.temporalUrl ? html`<a href="${d.temporalUrl}" rel="noopener">${run.workflow_id} in the Temporal Web UI</a>` : run.workflow_id}</dd></dl>
-${d.progress.finished ? '' : html`<div data-progress-url="/runs/${run.id}/progress.json" data-testid="progress"><h2>Progress</h2><progress max="${Math.max(d.progress.total, 1)}" value="${d.progress.done}"></progress> <span data-progress-text>${d.progress.text}</span></div>`}
+${d.progress.finished ? '' : run.status === 'held' ? html`<div data-progress-url="/runs/${run.id}/progress.json" data-status="held"></div>` : html`<div data-progress-url="/runs/${run.id}/progress.json" data-status="${run.status}" data-testid="progress"><h2>Progress</h2><progress max="${Math.max(d.progress.total, 1)}" value="${d.progress.done}"></progress> <span data-progress-text>${d.progress.text}</span></div>`}
 ${run.status === 'held' ? held(user, csrf, run, d.heldReasons) : ''}
 ${d.items ? results(d.items) : ''}
 ${plan(run, d)}
