@@ -10,18 +10,22 @@
 # `--postgresql` also installs Debian's PostgreSQL server (apt `postgresql`) for the store's
 # PostgreSQL tests (scripts/pg-throwaway.sh); `--samba` installs Samba 4.17 for the tests'
 # Active Directory domain controller (devstack/samba-ad.ts), with no system Samba service left
-# running or enabled. .ci/run passes both; the demo needs neither.
+# running or enabled. `--chromium` installs Debian's chromium, the browser the console tests drive
+# with playwright-core (Playwright's own browser download cannot be reached). .ci/run passes all
+# three; the demo needs none.
 # Used by .ci/run and by the README's demo instructions. Prints the time of each step.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 with_postgresql=false
 with_samba=false
+with_chromium=false
 for arg in "$@"; do
   case "$arg" in
     --postgresql) with_postgresql=true ;;
     --samba) with_samba=true ;;
-    *) echo "scripts/setup.sh: unknown argument \"$arg\" (options: --postgresql, --samba)" >&2; exit 2 ;;
+    --chromium) with_chromium=true ;;
+    *) echo "scripts/setup.sh: unknown argument \"$arg\" (options: --postgresql, --samba, --chromium)" >&2; exit 2 ;;
   esac
 done
 
@@ -59,6 +63,7 @@ apt_packages() {
   command -v promtool >/dev/null 2>&1 || { want+=(prometheus); prometheus_wanted=true; }
   # Debian 12's server binaries live under /usr/lib/postgresql/15/bin, not on PATH.
   if $with_postgresql && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then want+=(postgresql); fi
+  if $with_chromium && [ ! -x /usr/bin/chromium ]; then want+=(chromium fonts-liberation); fi
   local samba_wanted=false p
   if $with_samba; then
     for p in "${SAMBA_PACKAGES[@]}"; do
