@@ -8,6 +8,7 @@ import { readMailbox, waitForMails } from '../../devstack/smtp';
 import { printLine } from '../common';
 import { withSession } from '../session';
 import { runApply, runPlan } from './reconcile';
+import { consoleDemoAccountLines } from '../../devstack/console-accounts';
 
 export interface DemoOptions {
   stateDir?: string;
@@ -53,5 +54,7 @@ export async function demo(opts: DemoOptions): Promise<void> {
   printLine(`Try:  export ZCC_SYNC_CONFIG=${stack.configFile}`);
   printLine('      ./bin/zcc-sync users list --queue Sales');
   printLine('      ./bin/zcc-sync runs list');
+  printLine('      ./bin/zcc-sync console      # web console on http://127.0.0.1:8080; sign in as (name, password, role):');
+  for (const line of consoleDemoAccountLines()) printLine(`        ${line}`);
   printLine('Stop: ./bin/zcc-sync dev down');
 }
