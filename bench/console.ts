@@ -50,6 +50,7 @@ import { insertInSlices } from '../src/store/bulk';
 import { closeStore, inTransaction, openStore, sqliteFilename } from '../src/store/db';
 import { putFact } from '../src/store/facts';
 import { createZoomClient } from '../src/zoom';
+import { mulberry32 } from '../src/util/mulberry32';
 
 const GOAL_MS = 1000;
 const SAMPLE_EVERY_MS = 50;
@@ -81,17 +82,6 @@ function parseArgs(argv: string[]): Args {
 
 // ---- the generated account -------------------------------------------------------------------------
 
-/** Deterministic: the same data, and the same search terms, on every run. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const FIRST_NAMES = [
   'James', 'Mary', 'Robert', 'Patricia', 'John', 'Jennifer', 'Michael', 'Linda', 'David', 'Elizabeth', 'William', 'Barbara', 'Richard', 'Susan', 'Joseph', 'Jessica',

@@ -6,18 +6,10 @@ import { ConfigError } from '../src/config/errors';
 import { loadConfig, loadConfigWithSource, parseConfigText } from '../src/config/load';
 import { resolveTemporalAddress, temporalTls } from '../src/temporal/connection';
 import { ensureBuilt, ROOT, runCli } from './support/cli';
+import { problemsOf } from './support/config-problems';
 
 const SECRET = 'hunter2-very-secret';
 
-function problemsOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(ConfigError);
-    return (err as Error).message;
-  }
-  throw new Error('expected a ConfigError');
-}
 
 const parse = (yaml: string, env: Record<string, string> = {}) => parseConfigText(yaml, { env });
 

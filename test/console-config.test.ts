@@ -2,23 +2,14 @@
  * The console section of the config: defaults that make the demo work without a config file,
  * and messages that name the field and the fix (test/config.test.ts style).
  */
-import { ConfigError } from '../src/config/errors';
 import { parseConfigText } from '../src/config/load';
 import { maskSecrets } from '../src/config/secrets';
 import { groupDn } from '../devstack/ldif';
 import { CONSOLE_ROLE_GROUPS } from '../devstack/console-accounts';
+import { problemsOf } from './support/config-problems';
 
 const parse = (yaml: string) => parseConfigText(yaml, { env: {} });
 
-function problemsOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(ConfigError);
-    return (err as Error).message;
-  }
-  throw new Error('expected a ConfigError');
-}
 
 test('no console section: loopback, 8h sessions, no secret (random per start), the demo role groups', () => {
   const c = parse('').console;

@@ -29,6 +29,8 @@ import type { PackageName } from '../../emulator/types';
 import { EqualityFilter } from 'ldapts';
 import { addGroupMember, addUser, deleteUser, modifyUser, removeGroupMember, renameUser, withAdmin, type LdapAdminTarget } from './ldap-admin';
 import { PEOPLE_BASE, READER_DN, groupDn, userDn, type DirectorySpec } from '../../devstack/ldif';
+import { mulberry32 } from '../../src/util/mulberry32';
+export { mulberry32 };
 
 /** ppolicy's "locked until an administrator unlocks it". */
 export const LOCKED = '000001010000Z';
@@ -36,17 +38,6 @@ export const LOCKED = '000001010000Z';
 // ---------------------------------------------------------------------------------------------
 // PRNG
 
-/** mulberry32: a tiny 32-bit PRNG; the same seed gives the same sequence on every platform. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export class Rng {
   private readonly next: () => number;
