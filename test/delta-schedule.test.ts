@@ -95,6 +95,8 @@ test('a joiner holds their license and a leaver is deactivated within 60 s each,
 
   // No full reconcile ran: the changes came through delta runs started by the schedule.
   expect((await runsOf('full')).length).toBe(fullRuns);
+  // ZCC shows the change before the run records its end (emails and audit come after the calls).
+  await until('the delta runs to settle', async () => (await runsOf('delta')).every((r) => !['planning', 'applying'].includes(r.status)), 30_000, 250);
   const deltas = await runsOf('delta');
   expect(deltas.length).toBeGreaterThanOrEqual(2);
   expect(deltas.every((r) => r.trigger === 'schedule')).toBe(true);
