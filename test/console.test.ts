@@ -176,6 +176,15 @@ test('Add with a 250-row CSV: progress, then 250 done; the emulator holds them w
   }
   const added = new Set(Array.from({ length: ADD_COUNT }, (_, i) => addEmail(i + 1)));
   expect(mails.filter((m) => m.to.some((t) => added.has(t))).length).toBe(ADD_COUNT);
+  // Recorded as the console's, in the signed-in name: the run's trigger and its ops' audit actor,
+  // which `audit --actor ada.king` finds.
+  expect(await c.env.db('runs').where({ id: jobId }).first()).toMatchObject({ kind: 'assign', trigger: 'console:ada.king' });
+  const actors = await c.env.db('audit').where({ run_id: jobId }).pluck('actor');
+  expect(actors.length).toBeGreaterThanOrEqual(ADD_COUNT);
+  expect(new Set(actors)).toEqual(new Set(['console:ada.king']));
+  const audit = await c.env.cli(['audit', '--actor', 'ada.king', '--run', jobId, '--format', 'json']);
+  expect(audit.code).toBe(0);
+  expect(JSON.parse(audit.stdout)).toHaveLength(actors.length);
   await shot(page, 'job');
   await context.close();
 });

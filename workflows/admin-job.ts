@@ -25,6 +25,8 @@ export interface AdminJobInput {
 export interface AdminJobResume extends ApplyCursor {
   startedAtMs: number;
   actor: string;
+  /** The ops' audit actor. Absent in runs prepared before jobs had an origin: those were `cli:ACTOR`. */
+  trigger?: string;
   summary: PlanSummary;
   chunks: Partial<Record<OpKind, number>>;
   concurrency: number;
@@ -60,14 +62,14 @@ export async function adminJobWorkflow(input: AdminJobInput): Promise<JobResult>
     } else {
       progress.phase = 'snapshot-contact-center';
       const prepared = await reads.prepareJob({ jobId });
-      plan = { startedAtMs, actor: prepared.actor, summary: prepared.summary, chunks: prepared.chunks, concurrency: prepared.concurrency, tally, kindIndex: 0, chunk: 0, createsStopped: false };
+      plan = { startedAtMs, actor: prepared.actor, trigger: prepared.trigger, summary: prepared.summary, chunks: prepared.chunks, concurrency: prepared.concurrency, tally, kindIndex: 0, chunk: 0, createsStopped: false };
     }
     for (const kind of OP_ORDER) progress.total[kind] = plan.summary[kind];
 
     progress.phase = 'applying';
     const next = await applyWithProgress(progress, {
       runId: jobId,
-      actor: `cli:${plan.actor}`,
+      actor: plan.trigger ?? `cli:${plan.actor}`,
       // Only an assign makes a user managed (the engine records creates); an edit adopts no one.
       adopt: false,
       chunks: plan.chunks,

@@ -77,10 +77,11 @@ export function parseAuditFlags(opts: AuditOptions, now: Date): { filters: Audit
   }
   if (opts.actor !== undefined) {
     const actor = opts.actor.trim();
-    if (!actor) fail('--actor: got "" — expected a name such as schedule, cli:alice or alice');
-    // Admin jobs and CLI reconciles record `cli:NAME`, approvals the plain NAME: a person's
-    // name finds both; `schedule` and an explicit `cli:NAME` match only themselves.
-    filters.actors = actor.startsWith('cli:') || actor === 'schedule' ? [actor] : [actor, `cli:${actor}`];
+    if (!actor) fail('--actor: got "" — expected a name such as schedule, cli:alice, console:alice or alice');
+    // What a person asked for is recorded as `cli:NAME` or `console:NAME`, approvals and
+    // console schedule actions as the plain NAME: a person's name finds all three; `schedule`
+    // and an explicit `cli:NAME` or `console:NAME` match only themselves.
+    filters.actors = /^(cli|console):/.test(actor) || actor === 'schedule' ? [actor] : [actor, `cli:${actor}`, `console:${actor}`];
   }
   if (opts.since !== undefined) filters.since = parseTimeFlag('--since', opts.since, now);
   if (opts.until !== undefined) filters.until = parseTimeFlag('--until', opts.until, now);

@@ -18,7 +18,7 @@ export function register(program: Command): void {
     .option('--since <time>', 'at or after: an ISO time (2026-12-01, 2026-12-01T08:00Z, UTC unless it has an offset) or an age (90m, 24h, 7d)')
     .option('--until <time>', 'before: the same forms (a date alone includes that whole day)')
     .option('--op <kind>', 'these ops, comma-separated: create, update, queueAdd, queueRemove, deactivate, remove, approve, reject')
-    .option('--actor <name>', 'who or what: schedule, cli:NAME, or NAME (matches NAME and cli:NAME)')
+    .option('--actor <name>', 'who or what: schedule, cli:NAME, console:NAME, or NAME (matches NAME, cli:NAME and console:NAME)')
     .option('--format <format>', 'table (default), json or csv')
     .option('--json', 'the same as --format json')
     .action(async (opts: AuditOptions) => (await actions()).audit(opts));

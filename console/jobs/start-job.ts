@@ -22,7 +22,7 @@ export async function startJob(deps: ConsoleDeps, user: ConsoleUser, raw: RawReq
   }
   if (!checked.request) return { jobId: null, problems: checked.problems };
   const jobId = jobIdFor(raw.kind, randomUUID());
-  await storeJob(deps.db, jobId, user.name, checked.request);
+  await storeJob(deps.db, jobId, user.name, checked.request, 'console');
   try {
     await deps.temporal.workflow.start(adminJobWorkflow, { taskQueue: deps.config.temporal.taskQueue, workflowId: jobId, args: [{ jobId }] });
   } catch (err) {

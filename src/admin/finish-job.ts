@@ -10,7 +10,7 @@ import type { RunEnd } from '../runs/report';
 import { runReportOf } from '../runs/report';
 import type { RunServices } from '../runs/services';
 import { inTransaction } from '../store/db';
-import { jobItems, setItemOutcomes, setJobStatus, type JobItem } from '../store/jobs';
+import { jobItems, jobTrigger, setItemOutcomes, setJobStatus, type JobItem } from '../store/jobs';
 import { opStatuses } from '../store/ops';
 import { finishRunRow, getRun, parseSummary } from '../store/runs';
 import { groupBy } from '../util/group-by';
@@ -31,7 +31,7 @@ export async function finishJob(deps: Pick<RunServices, 'db' | 'logger' | 'notif
 
   const run = await getRun(db, jobId);
   const report = runReportOf({ ...input, runId: jobId }, run ? parseSummary(run) : null, counts.failed + counts.not_zoom_user);
-  await finishRunRow(db, { id: jobId, workflowId: input.workflowId, kind: job.kind, trigger: `cli:${job.actor}`, status: input.status, report });
+  await finishRunRow(db, { id: jobId, workflowId: input.workflowId, kind: job.kind, trigger: jobTrigger(job), status: input.status, report });
   countRunFinished(run, job.kind, report);
   await setJobStatus(db, jobId, input.status, true);
 

@@ -10,7 +10,7 @@ import type { Heartbeat, RunServices } from '../runs/services';
 import { writeOps } from '../reconcile/plan-run';
 import { inTransaction } from '../store/db';
 import { saveNames } from '../store/facts';
-import { getJob, itemRequests, jobItems, setItemOutcomes, setJobStatus, type Job } from '../store/jobs';
+import { getJob, itemRequests, jobTrigger, jobItems, setItemOutcomes, setJobStatus, type Job } from '../store/jobs';
 import { createRun, getRun, recordPlan } from '../store/runs';
 import { addContactCenterUsers, clearContactCenterSnapshot } from '../store/snapshots';
 import { ZoomInputError } from '../zoom';
@@ -21,6 +21,8 @@ import type { JobItemRequest, JobKind, JobParams } from './types';
 export interface PrepareJobResult {
   kind: JobKind;
   actor: string;
+  /** `ORIGIN:ACTOR` (cli or console): the audit actor of the job's ops. */
+  trigger: string;
   summary: PlanSummary;
   /** Chunks per op kind, for the apply loop. */
   chunks: Partial<Record<OpKind, number>>;
@@ -48,7 +50,7 @@ export async function prepareJob(deps: RunServices, jobId: string, execution: Jo
   const rows = await jobItems(db, jobId);
   const items = itemRequests(rows);
   const isNew = !(await getRun(db, jobId)); // a retried prepare starts nothing new
-  await createRun(db, { id: jobId, workflowId: execution.workflowId, temporalRunId: execution.temporalRunId, kind: job.kind, trigger: `cli:${job.actor}`, status: 'planning' });
+  await createRun(db, { id: jobId, workflowId: execution.workflowId, temporalRunId: execution.temporalRunId, kind: job.kind, trigger: jobTrigger(job), status: 'planning' });
   if (isNew) metrics.runStarted(job.kind);
   await setJobStatus(db, jobId, 'preparing');
 
@@ -71,7 +73,7 @@ export async function prepareJob(deps: RunServices, jobId: string, execution: Jo
     await setJobStatus(trx, jobId, 'applying');
   });
   logger.info({ jobId, kind: job.kind, users: items.length, found: actual.size, ...plan.summary }, 'admin job planned');
-  return { kind: job.kind, actor: job.actor, summary: plan.summary, chunks, concurrency: config.policy.concurrency, users: items.length, settled: plan.settled.size };
+  return { kind: job.kind, actor: job.actor, trigger: jobTrigger(job), summary: plan.summary, chunks, concurrency: config.policy.concurrency, users: items.length, settled: plan.settled.size };
 }
 
 /**

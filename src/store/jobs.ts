@@ -11,10 +11,17 @@ export interface Job {
   id: string;
   kind: JobKind;
   actor: string;
+  /** Where the job was asked for; its run's trigger is `ORIGIN:ACTOR`. */
+  origin: JobOrigin;
   params: JobParams;
   total: number;
   status: string;
 }
+
+export type JobOrigin = 'cli' | 'console';
+
+/** The job's run trigger and audit actor: `cli:alice`, `console:alice`. */
+export const jobTrigger = (job: Pick<Job, 'origin' | 'actor'>): string => `${job.origin}:${job.actor}`;
 
 export interface JobItem {
   seq: number;
@@ -26,10 +33,10 @@ export interface JobItem {
 }
 
 /** The request, stored before the workflow starts. */
-export async function storeJob(db: Store, jobId: string, actor: string, request: JobRequest): Promise<void> {
+export async function storeJob(db: Store, jobId: string, actor: string, request: JobRequest, origin: JobOrigin = 'cli'): Promise<void> {
   const now = new Date().toISOString();
   await db.transaction(async (trx) => {
-    await trx('jobs').insert({ id: jobId, kind: request.kind, actor, params: JSON.stringify(request.params), total: request.items.length, status: 'pending', created_at: now });
+    await trx('jobs').insert({ id: jobId, kind: request.kind, actor, origin, params: JSON.stringify(request.params), total: request.items.length, status: 'pending', created_at: now });
     await insertInSlices(trx, 'job_items', request.items.map((item, seq) => ({
       job_id: jobId, seq, email: item.email, params: item.params ? JSON.stringify(item.params) : null, outcome: null, error: null,
     })));
@@ -38,7 +45,7 @@ export async function storeJob(db: Store, jobId: string, actor: string, request:
 
 export async function getJob(db: StoreOrTx, jobId: string): Promise<Job | null> {
   const row = await db('jobs').where({ id: jobId }).first();
-  return row ? { id: row.id, kind: row.kind, actor: row.actor, params: JSON.parse(row.params), total: row.total, status: row.status } : null;
+  return row ? { id: row.id, kind: row.kind, actor: row.actor, origin: row.origin, params: JSON.parse(row.params), total: row.total, status: row.status } : null;
 }
 
 /** `finished`: the job ended (any status but a working one). */

@@ -291,6 +291,17 @@ const migrations: Migration[] = [
       await knex.schema.dropTableIfExists('zcc_users');
     },
   },
+  {
+    name: '011_job_origin',
+    async up(knex) {
+      // Where an admin job was asked for (cli | console): its run's trigger is `ORIGIN:ACTOR`.
+      // Jobs stored before this column came from the CLI, the only origin there was.
+      await knex.schema.alterTable('jobs', (t) => t.string('origin').notNullable().defaultTo('cli'));
+    },
+    async down(knex) {
+      await knex.schema.alterTable('jobs', (t) => t.dropColumn('origin'));
+    },
+  },
 ];
 
 /** knex MigrationSource over the in-code list above. */
