@@ -9,6 +9,8 @@
  *   and applies the two users who differ, reads only their ZCC state (no listing), and a full plan
  *   afterwards is empty;
  * - guards hold a delta run as they hold a full one;
+ * - a change that failed in ZCC is tried again by the next delta — a joiner's, and a leaver's
+ *   that no directory entry names any more (src/store/pending-leavers.ts);
  * - a full run that meets a delta run waits for it instead of being skipped (and then has
  *   nothing to do).
  */
@@ -17,7 +19,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import type { Client } from '@temporalio/client';
-import { addGroupMember, addUser, modifyUser, removeGroupMember } from './support/ldap-admin';
+import { addGroupMember, addUser, deleteUser, modifyUser, removeGroupMember } from './support/ldap-admin';
 import { startSyncEnv, type SyncEnv } from './support/sync-env';
 import type { DirectorySpec } from '../devstack/ldif';
 import type { Seed } from '../emulator/types';
@@ -188,6 +190,32 @@ test('a change that failed in ZCC is tried again by the next delta, though the d
   expect(retried.outcome).toBe('run');
   expect(retried.run).toMatchObject({ status: 'completed', failures: 0, summary: { create: 1 } });
   expect(await zccUser(mail(43))).toMatchObject({ role: 'Agent', access: 'active', queues: ['Support'] });
+  expect((await delta()).outcome).toBe('idle');
+  expect(await planSummary()).toMatchObject(EMPTY);
+});
+
+test('leavers whose change failed (an entry deleted, an email changed away) are tried again by the next delta', async () => {
+  await deleteUser(ldap(), uid(18));
+  await modifyUser(ldap(), uid(19), { mail: mail(44) });
+  // Zoom refuses every queue removal while this delta runs: both leavers keep their queue.
+  env.emu.setFaults({ rules: { 'DELETE /contact_center/queues/{queueId}/agents/{userId}': { errorRate: 1, errorStatus: 500 } } });
+  let failed: DeltaResult;
+  try {
+    failed = await delta();
+  } finally {
+    env.emu.setFaults(undefined);
+  }
+  expect(failed.run).toMatchObject({ status: 'completed', summary: { create: 1, deactivate: 2, queueRemove: 2 } });
+  expect(failed.run?.failures).toBe(2);
+  expect(await zccUser(mail(18))).toMatchObject({ access: 'inactive', queues: ['Support'] });
+  // No directory entry and no mirror row names these emails any more: they are kept apart.
+  expect(await env.db('pending_leavers').orderBy('email').pluck('email')).toEqual([mail(18), mail(19)]);
+  const retried = await delta();
+  expect(retried.outcome).toBe('run');
+  expect(retried.run).toMatchObject({ status: 'completed', failures: 0, summary: { create: 0, deactivate: 0, queueRemove: 2 } });
+  for (const i of [18, 19]) expect(await zccUser(mail(i))).toMatchObject({ access: 'inactive', queues: [] });
+  expect(await zccUser(mail(44))).toMatchObject({ role: 'Agent', access: 'active', queues: ['Support'] });
+  expect(await env.db('pending_leavers').count({ n: '*' }).first()).toEqual({ n: 0 });
   expect((await delta()).outcome).toBe('idle');
   expect(await planSummary()).toMatchObject(EMPTY);
 });

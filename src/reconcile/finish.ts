@@ -11,6 +11,7 @@ import { getRun, finishRunRow, parseSummary, type RunReport, type RunScope } fro
 import { countRunFailures, usersWithFailedOps } from '../store/ops';
 import { getFact, loadAdoptionFacts, loadRunMarker, putFact } from '../store/facts';
 import { forgetMirrorUsers, replaceMirror, updateMirror } from '../store/mirror';
+import { hasPendingLeavers, updatePendingLeavers } from '../store/pending-leavers';
 import { recordAdoptions } from '../store/managed-users';
 import { inTransaction, type StoreOrTx } from '../store/db';
 import { desiredStateFingerprint } from './config-fingerprint';
@@ -46,18 +47,23 @@ export async function finishReconcile(deps: Pick<RunServices, 'db' | 'notify' | 
 /**
  * What delta runs build on: the directory this run applied becomes the mirror, and its change
  * marker the point the next delta reads from (an on-demand run leaves the marker). Users whose
- * change failed are left out of the mirror, so the next delta that runs plans them again.
+ * change failed are left out of the mirror, and leavers whose change failed are kept as pending
+ * leavers, so the next delta that runs plans them again.
  */
 async function commitDirectoryMirror(trx: StoreOrTx, runId: string, scope: RunScope, config: string): Promise<void> {
   if (scope === 'full') await replaceMirror(trx, runId);
   else await updateMirror(trx, runId);
   const failed = await usersWithFailedOps(trx, runId);
   await forgetMirrorUsers(trx, failed);
+  await updatePendingLeavers(trx, runId, scope, failed);
   const stored = await getFact(trx, 'directoryMarker');
   const marker = scope === 'sync' ? stored?.marker : await loadRunMarker(trx, runId);
   if (!marker) return;
   const now = Date.now();
-  const attempts = failed.length > 0 ? (stored?.retry?.attempts ?? 0) + 1 : 0;
+  // Still owed a retry: this run's failures, leavers failed earlier, or (an on-demand run plans
+  // only its named users) whatever the retry already pending was for.
+  const owed = failed.length > 0 || (await hasPendingLeavers(trx)) || (scope === 'sync' && stored?.retry !== undefined);
+  const attempts = owed ? (stored?.retry?.attempts ?? 0) + 1 : 0;
   const retry = attempts > 0 ? { attempts, at: new Date(now + retryDelayMs(attempts)).toISOString() } : undefined;
   const base = scope === 'sync' && stored ? stored : { marker, runId, at: new Date(now).toISOString(), config };
   await putFact(trx, 'directoryMarker', { ...base, ...(retry ? { retry } : { retry: undefined }) });

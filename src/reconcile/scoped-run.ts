@@ -10,7 +10,8 @@
  *   on demand: the named users, as the directory has them now.
  *
  * A run's scope holds each affected user's email now and the email the mirror knew them by, so
- * a changed email plans the old address as a leaver and the new one as a joiner.
+ * a changed email plans the old address as a leaver and the new one as a joiner; a delta's scope
+ * also holds the leavers whose change failed before (src/store/pending-leavers.ts).
  */
 import { InputError } from '../domain/errors';
 import { desiredStateFingerprint } from './config-fingerprint';
@@ -22,6 +23,7 @@ import type { RunServices } from '../runs/services';
 import { inTransaction } from '../store/db';
 import { getFact, putFact, saveRunMarker } from '../store/facts';
 import { addRunScope, countEnabledMirrorUsers, mirrorUsersOf, readMirror, runScope, type MirrorUser } from '../store/mirror';
+import { pendingLeavers } from '../store/pending-leavers';
 import { createRun, getRun, recordDirectoryUsers, type RunScope } from '../store/runs';
 import { metrics } from '../metrics/events';
 import { addDirectoryUsers, clearDirectorySnapshot } from '../store/snapshots';
@@ -76,20 +78,21 @@ async function pollOnce(deps: Deps, start: ScopedRunStart): Promise<DeltaPoll> {
   const changes: DirectoryChanges = await directoryCall(() => readDirectoryChanges(config.directory, mappedGroups(deps), logger, stored.marker, byDn, { force: retryDue }));
   if (changes.kind === 'idle') return { outcome: 'idle', detail: `no change since ${markerText(stored.marker)}` };
   if (changes.kind === 'full') return { outcome: 'full', detail: changes.reason };
-  if (changes.changed.length === 0 && changes.gone.length === 0) {
+  const leavers = await pendingLeavers(db);
+  if (changes.changed.length === 0 && changes.gone.length === 0 && leavers.length === 0) {
     // Changes the contact center does not see (a password, a non-member): move the marker on, no run.
     await putFact(db, 'directoryMarker', { ...stored, marker: changes.marker, at: new Date().toISOString(), retry: undefined });
     return { outcome: 'idle', detail: `the directory changed since ${markerText(stored.marker)}, but no member of a mapped group differs` };
   }
   const users = await writeScopedRun(deps, start, 'delta', {
     users: changes.changed,
-    earlierEmails: [...changes.changed.map((u) => byDn.get(normalizeDn(u.dn))?.email), ...changes.gone.map((u) => u.email)],
+    earlierEmails: [...changes.changed.map((u) => byDn.get(normalizeDn(u.dn))?.email), ...changes.gone.map((u) => u.email), ...leavers],
     warnings: changes.warnings,
     marker: changes.marker,
     mirror,
     enabledInMirror: mirror.filter((u) => !u.disabled).length,
   });
-  logger.info({ runId: start.runId, users, changed: changes.changed.length, gone: changes.gone.length, ...changes.stats }, 'delta: directory changes found');
+  logger.info({ runId: start.runId, users, changed: changes.changed.length, gone: changes.gone.length, pendingLeavers: leavers.length, ...changes.stats }, 'delta: directory changes found');
   return { outcome: 'run', runId: start.runId, users };
 }
 

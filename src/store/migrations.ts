@@ -302,6 +302,21 @@ const migrations: Migration[] = [
       await knex.schema.alterTable('jobs', (t) => t.dropColumn('origin'));
     },
   },
+  {
+    name: '012_pending_leavers',
+    async up(knex) {
+      // Leavers whose change failed (deleted entries, old emails, users out of every mapped group):
+      // no directory entry and no mirror row names them any more, so every delta run plans them
+      // again until a run settles them (see src/store/pending-leavers.ts).
+      await knex.schema.createTable('pending_leavers', (t) => {
+        t.string('email').primary();
+        t.string('run_id').notNullable();
+      });
+    },
+    async down(knex) {
+      await knex.schema.dropTableIfExists('pending_leavers');
+    },
+  },
 ];
 
 /** knex MigrationSource over the in-code list above. */
