@@ -61,6 +61,15 @@ async function delta(record?: string): Promise<DeltaResult> {
   if (record && dir) writeFileSync(path.join(dir, record), historyToJSON(await handle.fetchHistory()));
   return result;
 }
+/** One delta while Zoom answers 500 to every call of `endpoint`; the fault is lifted after it, whatever happens. */
+async function deltaWhileFailing(endpoint: string): Promise<DeltaResult> {
+  env.emu.setFaults({ rules: { [endpoint]: { errorRate: 1, errorStatus: 500 } } });
+  try {
+    return await delta();
+  } finally {
+    env.emu.setFaults(undefined);
+  }
+}
 const planSummary = async () => JSON.parse((await env.cli(['plan', '--json'])).stdout).summary as Record<string, number>;
 const EMPTY = { create: 0, update: 0, queueAdd: 0, queueRemove: 0, deactivate: 0, remove: 0 };
 /** Calls by endpoint made since the last reset. */
@@ -175,13 +184,7 @@ test('the guards hold a delta run: 4 leavers against a limit of 3, rejected, not
 test('a change that failed in ZCC is tried again by the next delta, though the directory did not move', async () => {
   await addUser(ldap(), { uid: uid(43), displayName: 'Delta Joiner 43' }, ['dl-agents']);
   // Zoom refuses every batch create while this delta runs.
-  env.emu.setFaults({ rules: { 'POST /contact_center/users/batch': { errorRate: 1, errorStatus: 500 } } });
-  let failed: DeltaResult;
-  try {
-    failed = await delta();
-  } finally {
-    env.emu.setFaults(undefined);
-  }
+  const failed = await deltaWhileFailing('POST /contact_center/users/batch');
   expect(failed.run?.status).toBe('completed');
   expect(failed.run?.failures).toBeGreaterThan(0);
   expect(await zccUser(mail(43))).toBeUndefined();
@@ -198,13 +201,7 @@ test('leavers whose change failed (an entry deleted, an email changed away) are 
   await deleteUser(ldap(), uid(18));
   await modifyUser(ldap(), uid(19), { mail: mail(44) });
   // Zoom refuses every queue removal while this delta runs: both leavers keep their queue.
-  env.emu.setFaults({ rules: { 'DELETE /contact_center/queues/{queueId}/agents/{userId}': { errorRate: 1, errorStatus: 500 } } });
-  let failed: DeltaResult;
-  try {
-    failed = await delta();
-  } finally {
-    env.emu.setFaults(undefined);
-  }
+  const failed = await deltaWhileFailing('DELETE /contact_center/queues/{queueId}/agents/{userId}');
   expect(failed.run).toMatchObject({ status: 'completed', summary: { create: 1, deactivate: 2, queueRemove: 2 } });
   expect(failed.run?.failures).toBe(2);
   expect(await zccUser(mail(18))).toMatchObject({ access: 'inactive', queues: ['Support'] });
